@@ -1,0 +1,89 @@
+"""`babylm demo`: the whole task end to end on embedded defaults.
+
+data -> budgeted training -> checkpoints -> evaluation -> validation -> scoring -> leaderboard.
+Each part contributes its stages (a function `stage(ctx: DemoContext) -> None`) in its own module;
+this file only orders them and keeps the shared context.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from babylm.tracks.rules import Track, get_track
+
+DEFAULT_SCALE = Fraction(1, 100)
+
+# (title, "module:function"); every stage reads and extends ctx.state.
+STAGES: tuple[tuple[str, str], ...] = (
+    ("data", "babylm.tracks.demo:stage_data"),
+    ("train", "babylm.tracks.demo:stage_train"),
+    ("evaluate", "babylm.evaluation.demo:stage_evaluate"),
+    ("interaction", "babylm.tracks.interaction.demo:stage_interaction"),
+    ("submit", "babylm.submissions.demo:stage_submit"),
+    ("leaderboard", "babylm.leaderboard.demo:stage_leaderboard"),
+)
+
+
+@dataclass
+class DemoContext:
+    workdir: Path
+    track: Track
+    scale: Fraction
+    seed: int = 0
+    serve: bool = True  # whether the leaderboard stage keeps the app running at the end
+    fast: bool = False  # tests: smallest sizes everywhere
+    state: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def run_demo(ctx: DemoContext, only: list[str] | None = None) -> DemoContext:
+    from babylm.output import console, scaled_banner
+
+    ctx.workdir.mkdir(parents=True, exist_ok=True)
+    console.rule(f"babylm demo: {ctx.track.key} in {ctx.workdir}")
+    console.print(scaled_banner(ctx.scale))
+    for title, target in STAGES:
+        if only and title not in only:
+            continue
+        mod_name, fn_name = target.split(":")
+        try:
+            fn = getattr(importlib.import_module(mod_name), fn_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod_name:
+                raise
+            console.print(f"[dim]stage {title}: not available in this build[/]")
+            continue
+        console.rule(f"[bold]{title}")
+        t0 = time.perf_counter()
+        fn(ctx)
+        ctx.timings[title] = time.perf_counter() - t0
+        console.print(f"[green]stage {title} done in {ctx.timings[title]:.1f} s[/]")
+    console.rule("demo finished")
+    for title, secs in ctx.timings.items():
+        console.print(f"  {title:<12} {secs:7.1f} s")
+    return ctx
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("demo")
+    def demo(
+        workdir: Path = typer.Option(Path("demo_run"), help="Folder for everything the demo writes."),
+        track: str = typer.Option("strict-small", help="Track whose rules (scaled) the demo follows."),
+        scale: str = typer.Option(str(DEFAULT_SCALE), help="Scale of budget and schedule, e.g. 1/100."),
+        seed: int = typer.Option(0, help="Seed for corpus, training and evaluation."),
+        serve: bool = typer.Option(
+            True, "--serve/--no-serve", help="Keep the leaderboard running at the end (Ctrl-C stops it)."
+        ),
+        only: list[str] = typer.Option(None, help="Run only these stages (repeatable)."),
+    ) -> None:
+        """Run the whole task end to end on a generated corpus, at a demo scale."""
+        frac = Fraction(scale)
+        ctx = DemoContext(workdir=workdir, track=get_track(track).scaled(frac), scale=frac, seed=seed, serve=serve)
+        run_demo(ctx, only=only)

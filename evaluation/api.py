@@ -1,0 +1,98 @@
+"""The contracts every evaluation piece shares: score requests, the scorer protocol, tasks and results.
+
+Tasks never touch a model: they turn data into `Item`s (candidates = score requests), a scorer turns
+requests into summed log-probabilities, and the task's metric turns per-item scores into a result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+Backend = Literal["causal", "mlm", "mntp", "enc_dec_mask", "enc_dec_prefix"]
+Split = Literal["fast", "full"]
+Compat = Literal["babylm", "official"]
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    """Ask for log P(continuation | context), summed over the continuation's tokens (natural log).
+
+    context == "" means the whole continuation is scored as a sentence (BLiMP). With compat
+    "babylm" every token of the continuation is scored (a BOS/EOS token is prepended for causal
+    models); with compat "official" the first token of a context-free causal request is unscored.
+    """
+
+    context: str
+    continuation: str
+
+
+@runtime_checkable
+class Scorer(Protocol):
+    backend: str
+
+    def score(self, requests: Sequence[ScoreRequest]) -> list[float]:
+        """Summed log-probabilities, one per request, in request order, independent of batching."""
+        ...
+
+
+@dataclass
+class Item:
+    """One evaluation item: candidate requests, the gold candidate index (None for regression tasks)."""
+
+    id: str
+    subtask: str
+    candidates: list[ScoreRequest]
+    gold: int | None = 0
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. WUG human ratio, reading predictors
+
+
+@dataclass
+class ItemScore:
+    id: str
+    subtask: str
+    scores: list[float]
+    pred: int
+    correct: float  # 1, 0, or 0.5 for a tie (1 for a tie under compat "official")
+    tie: bool
+
+
+@dataclass
+class TaskResult:
+    task: str
+    version: str
+    metric: str  # "accuracy", "spearman", "delta_r2", "aoa_pearson", ...
+    score: float  # task score: mean over sub-tasks, as RULES.md says per task
+    subtasks: dict[str, float]
+    n_items: int
+    tie_rate: float | None = None
+    ci95: tuple[float, float] | None = None
+    items: list[ItemScore] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A task in ~15 lines: a loader, a metric, a version and the expected item counts."""
+
+    name: str
+    version: str
+    metric: str
+    loader: Callable[[Path, Split], Iterable[Item]]
+    compute: Callable[[list[Item], list[list[float]], Compat], TaskResult]
+    expected_counts: dict[Split, int] = field(default_factory=dict)
+    category: Literal["linguistic", "human_likeness", "finetune"] = "linguistic"
+    splits: tuple[Split, ...] = ("fast", "full")
+    official_key: str | None = None  # key in all_full_preds_and_fast_scores_<backend>.json
+
+
+TASKS: dict[str, TaskSpec] = {}
+
+
+def register_task(spec: TaskSpec) -> TaskSpec:
+    if spec.name in TASKS and TASKS[spec.name] is not spec:
+        raise ValueError(f"task {spec.name!r} registered twice")
+    TASKS[spec.name] = spec
+    return spec

@@ -1,0 +1,1 @@
+"""Leaderboard: results store, aggregation and ranking, the Streamlit app."""

@@ -1,0 +1,1 @@
+"""Submissions: bundle schema, participant validator, safe loading, organizer scoring, executors."""

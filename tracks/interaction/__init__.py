@@ -1,0 +1,1 @@
+"""Interaction track: teachers, word ledger, episode logs, round driver, protocols."""
