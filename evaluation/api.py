@@ -86,6 +86,11 @@ class TaskSpec:
     category: Literal["linguistic", "human_likeness", "finetune"] = "linguistic"
     splits: tuple[Split, ...] = ("fast", "full")
     official_key: str | None = None  # key in all_full_preds_and_fast_scores_<backend>.json
+    # Tasks that need every checkpoint at once (AoA): given {checkpoint: (words_seen, scores)},
+    # return one result for the whole run. The runner scores (and caches) each checkpoint first.
+    across_checkpoints: (
+        Callable[[list[Item], dict[str, tuple[int, list[list[float]]]]], TaskResult] | None
+    ) = None
 
 
 TASKS: dict[str, TaskSpec] = {}
