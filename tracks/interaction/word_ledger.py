@@ -1,0 +1,260 @@
+"""The interaction word ledger: every string shown to the student is charged here, by source.
+
+Contract:
+
+- `InteractionLedger(track, run_dir, rewards_as_words=False, on_checkpoint=None)`.
+- `charge(text, source, *, episode=None) -> int` counts words with `str.split()` and charges them:
+    - "corpus": corpus text the student reads; counts toward `track.word_budget`.
+    - "teacher_visible": teacher text the student reads; counts toward the budget when
+      `track.teacher_words_count` (the 2025 interaction track, the 2026 strict tracks).
+    - "student_generated": words the student itself generates; own cap `track.student_generation_cap`
+      (no cap when the track has none). Not part of the input budget.
+    - "hidden_prompt": prompts only the teacher or partner sees; logged, never charged.
+    - "reward": reward text (e.g. the teacher's raw score); charged to the input budget only when
+      `rewards_as_words=True`, else logged like a hidden prompt. It is an explicit run setting.
+  `charge_turn({source: text})` checks every source of a turn first and then charges them all, so a
+  turn is either fully charged or not at all. Both raise `BudgetExceededError` BEFORE a charge would
+  cross a cap; nothing is charged then.
+- `seen(n_words)`: words the student trains on, repeats counted (the training ledger's "words seen").
+  THIS counter drives the checkpoint schedule (`track.schedule`, names `track.names`) and the exposure
+  cap; `on_checkpoint(name, words_seen)` fires once per milestone, at the first call that reaches it.
+  Reading text (charge) does not advance it: training does.
+- `totals()`: {source: words, "input": words against the budget, "words_seen", budgets}.
+- State is persisted atomically (temp + rename) to RUN/word_ledger.json after every change so a run can
+  resume; `snapshot()`/`restore()` let the round driver roll back to a step boundary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from babylm.tracks.rules import Track
+
+from babylm.errors import BabyLMError
+
+FORMAT = "babylm.interaction_ledger/1"
+SOURCES: tuple[str, ...] = ("corpus", "teacher_visible", "student_generated", "hidden_prompt", "reward")
+LEDGER_FILE = "word_ledger.json"
+
+
+class BudgetExceededError(BabyLMError):
+    """The next charge would cross a cap; nothing was charged."""
+
+    def __init__(self, message: str, *, cap_name: str, cap: int, used: int, requested: int) -> None:
+        super().__init__(message, hint="the run stopped cleanly; its episode log and checkpoints are intact")
+        self.cap_name = cap_name
+        self.cap = cap
+        self.used = used
+        self.requested = requested
+
+
+def count_words(text: str) -> int:
+    """The canonical word count: Python str.split()."""
+    return len(text.split())
+
+
+def write_json_atomic(path: Path, data: Any, *, fsync: bool = True) -> None:
+    """Write JSON to a temp file in the same folder, fsync (unless told not to), then rename over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True)
+            fh.flush()
+            if fsync:
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class InteractionLedger:
+    """Charges words by source, enforces the input budget, generation cap and exposure cap."""
+
+    def __init__(
+        self,
+        track: Track,
+        run_dir: str | Path,
+        rewards_as_words: bool = False,
+        on_checkpoint: Callable[[str, int], None] | None = None,
+    ) -> None:
+        self.track = track
+        self.run_dir = Path(run_dir)
+        self.path = self.run_dir / LEDGER_FILE
+        self.rewards_as_words = rewards_as_words
+        self.on_checkpoint = on_checkpoint
+        self.counts: dict[str, int] = dict.fromkeys(SOURCES, 0)
+        self.words_seen = 0
+        self.fired: list[str] = []
+        self.events = 0
+        if self.path.is_file():
+            self._load()
+        else:
+            self.save()
+
+    # ------------------------------------------------------------------ persistence
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise BabyLMError(f"cannot read word ledger {self.path}: {exc}") from None
+        if data.get("format") != FORMAT:
+            raise BabyLMError(f"{self.path}: field 'format' is {data.get('format')!r}, expected {FORMAT}")
+        if data.get("track") != self.track.key or data.get("word_budget") != self.track.word_budget:
+            raise BabyLMError(
+                f"{self.path} belongs to track {data.get('track')} (budget {data.get('word_budget')}), "
+                f"not {self.track.key} (budget {self.track.word_budget})",
+                hint="resume with the same --track and --scale, or use a new --out folder",
+            )
+        if bool(data.get("rewards_as_words")) != self.rewards_as_words:
+            raise BabyLMError(f"{self.path} was written with rewards_as_words={data.get('rewards_as_words')}")
+        self.restore(data)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The ledger's full state as a JSON-able dict."""
+        return {
+            "format": FORMAT,
+            "track": self.track.key,
+            "scale": str(self.track.scale),
+            "word_budget": self.track.word_budget,
+            "generation_cap": self.track.student_generation_cap,
+            "exposure_cap": self.track.exposure_cap,
+            "teacher_words_count": self.track.teacher_words_count,
+            "rewards_as_words": self.rewards_as_words,
+            "counts": dict(self.counts),
+            "words_seen": self.words_seen,
+            "checkpoints_fired": list(self.fired),
+            "events": self.events,
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Return to a state from `snapshot()` (the round driver's roll back after a crash)."""
+        self.counts = dict.fromkeys(SOURCES, 0) | {k: int(v) for k, v in data["counts"].items()}
+        self.words_seen = int(data["words_seen"])
+        self.fired = list(data["checkpoints_fired"])
+        self.events = int(data.get("events", 0))
+        self.save()
+
+    def reset(self) -> None:
+        """Back to zero (a run that crashed inside its very first step)."""
+        self.restore({"counts": {}, "words_seen": 0, "checkpoints_fired": [], "events": 0})
+
+    def save(self, *, fsync: bool = False) -> None:
+        """Persist atomically (rename); the round driver asks for fsync at step boundaries."""
+        write_json_atomic(self.path, self.snapshot(), fsync=fsync)
+
+    # ------------------------------------------------------------------ budget arithmetic
+    def _budget_sources(self) -> tuple[str, ...]:
+        srcs = ["corpus"]
+        if self.track.teacher_words_count:
+            srcs.append("teacher_visible")
+        if self.rewards_as_words:
+            srcs.append("reward")
+        return tuple(srcs)
+
+    @property
+    def input_words(self) -> int:
+        """Words charged against the track's input budget."""
+        return sum(self.counts[s] for s in self._budget_sources())
+
+    def remaining(self, source: str) -> int | None:
+        """Words still chargeable to `source` before its cap (None = no cap)."""
+        if source in self._budget_sources():
+            return self.track.word_budget - self.input_words
+        if source == "student_generated" and self.track.student_generation_cap is not None:
+            return self.track.student_generation_cap - self.counts["student_generated"]
+        return None
+
+    def check(self, words: dict[str, int]) -> None:
+        """Raise BudgetExceededError if charging all of `words` ({source: n}) would cross a cap."""
+        for src in words:
+            if src not in SOURCES:
+                raise ValueError(f"unknown ledger source {src!r}; known: {', '.join(SOURCES)}")
+        budget_req = sum(n for s, n in words.items() if s in self._budget_sources())
+        if budget_req and self.input_words + budget_req > self.track.word_budget:
+            raise BudgetExceededError(
+                f"input budget: {self.input_words:,} words charged + {budget_req:,} more would cross "
+                f"the {self.track.key} budget of {self.track.word_budget:,} words",
+                cap_name="input_budget", cap=self.track.word_budget, used=self.input_words, requested=budget_req,
+            )
+        gen = words.get("student_generated", 0)
+        cap = self.track.student_generation_cap
+        if gen and cap is not None and self.counts["student_generated"] + gen > cap:
+            raise BudgetExceededError(
+                f"generation cap: the student generated {self.counts['student_generated']:,} words; "
+                f"{gen:,} more would cross the cap of {cap:,}",
+                cap_name="generation_cap", cap=cap, used=self.counts["student_generated"], requested=gen,
+            )
+
+    def _charged(self, source: str, n: int) -> int:
+        """Words of `n` that land in the counters (hidden prompts and non-word rewards: logged as 0)."""
+        if source == "hidden_prompt" or (source == "reward" and not self.rewards_as_words):
+            return 0
+        return n
+
+    # ------------------------------------------------------------------ charging
+    def charge(self, text: str, source: str, *, episode: Any = None) -> int:
+        """Charge `text` to `source`; returns the words charged (0 for hidden prompts)."""
+        return self.charge_turn({source: text}, episode=episode).get(source, 0)
+
+    def charge_turn(self, texts: dict[str, str | list[str]], *, episode: Any = None) -> dict[str, int]:
+        """Charge several sources at once, all or nothing. Values may be a text or a list of texts.
+
+        Returns the ledger deltas {source: words charged} to log with the turn (hidden prompts: 0).
+        """
+        words = {
+            s: sum(count_words(t) for t in ([v] if isinstance(v, str) else v)) for s, v in texts.items()
+        }
+        deltas = {s: self._charged(s, n) for s, n in words.items()}
+        self.check(deltas)
+        for s, n in deltas.items():
+            self.counts[s] += n
+        self.events += 1
+        self.last_episode = episode
+        self.save()
+        return deltas
+
+    def seen(self, n_words: int) -> list[str]:
+        """Advance words seen in training (repeats counted); fire due checkpoints; return their names.
+
+        Raises BudgetExceededError before crossing the track's exposure cap.
+        """
+        if n_words < 0:
+            raise ValueError("n_words must be >= 0")
+        if self.words_seen + n_words > self.track.exposure_cap:
+            raise BudgetExceededError(
+                f"exposure cap: {self.words_seen:,} words seen + {n_words:,} more would cross the cap of "
+                f"{self.track.exposure_cap:,}",
+                cap_name="exposure_cap", cap=self.track.exposure_cap, used=self.words_seen, requested=n_words,
+            )
+        self.words_seen += n_words
+        due = [
+            name
+            for name, milestone in zip(self.track.names, self.track.schedule, strict=True)
+            if milestone <= self.words_seen and name not in self.fired
+        ]
+        for name in due:
+            if self.on_checkpoint is not None:
+                self.on_checkpoint(name, self.words_seen)
+            self.fired.append(name)
+            self.save()
+        if not due:
+            self.save()
+        return due
+
+    def totals(self) -> dict[str, Any]:
+        """Counters by source, the input total against the budget, words seen and the caps."""
+        return dict(self.counts) | {
+            "input": self.input_words,
+            "word_budget": self.track.word_budget,
+            "generation_cap": self.track.student_generation_cap,
+            "words_seen": self.words_seen,
+            "exposure_cap": self.track.exposure_cap,
+            "checkpoints": list(self.fired),
+        }
