@@ -63,9 +63,9 @@ def main() -> None:
     except BabyLMError as exc:
         from babylm.output import err_console
 
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         if exc.hint:
-            err_console.print(f"[dim]hint:[/] {exc.hint}")
+            err_console.print(f"[dim]hint:[/] {exc.hint}", soft_wrap=True)
         sys.exit(2)
 
 

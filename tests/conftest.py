@@ -16,3 +16,35 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data not found at {SHARED_DATA} (set BABYLM_SHARED_DATA to its folder)")
     return SHARED_DATA
+
+
+class CliResult:
+    def __init__(self, code: int, stdout: str, stderr: str) -> None:
+        self.code, self.stdout, self.stderr = code, stdout, stderr
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run `babylm ARGS...` in-process through the real entry point (user errors -> exit 2, no traceback)."""
+    from babylm.cli import main
+
+    def run(*args: str) -> CliResult:
+        import sys
+
+        argv = sys.argv
+        sys.argv = ["babylm", *map(str, args)]
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            sys.argv = argv
+        out = capsys.readouterr()
+        return CliResult(code, out.out, out.err)
+
+    return run
