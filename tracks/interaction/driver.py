@@ -39,12 +39,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from babylm.errors import BabyLMError
 from babylm.tracks.interaction.episodes import EpisodeLog
 from babylm.tracks.interaction.teachers import Teacher, check_teacher_allowed
 from babylm.tracks.interaction.word_ledger import BudgetExceededError, InteractionLedger, write_json_atomic
 from babylm.tracks.rules import Track
-
-from babylm.errors import BabyLMError
 
 STEPS: tuple[str, ...] = ("deploy", "decode", "aggregate", "train", "evaluate")
 STATE_FORMAT = "babylm.interaction_state/1"
@@ -189,14 +188,14 @@ class RoundDriver:
         if n_rounds < 1:
             raise BabyLMError(f"--rounds must be at least 1, got {n_rounds}")
         self.protocol = protocol
-        self.run = protocol.run
+        self.ctx = protocol.run
         self.run_dir = Path(run_dir)
         self.n_rounds = n_rounds
         self.progress = progress
         self.state_path = self.run_dir / "state.json"
         saver = getattr(protocol, "save_checkpoint", None)
         if saver is not None:
-            self.run.ledger.on_checkpoint = saver
+            self.ctx.ledger.on_checkpoint = saver
 
     # ------------------------------------------------------------------ state
     def _load_state(self) -> dict[str, Any]:
@@ -212,10 +211,10 @@ class RoundDriver:
         return state
 
     def _save_state(self, state: dict[str, Any]) -> None:
-        self.run.log.flush()
-        self.run.ledger.save(fsync=True)
-        state["log_size"] = self.run.log.size()
-        state["ledger"] = self.run.ledger.snapshot()
+        self.ctx.log.flush()
+        self.ctx.ledger.save(fsync=True)
+        state["log_size"] = self.ctx.log.size()
+        state["ledger"] = self.ctx.ledger.snapshot()
         write_json_atomic(self.state_path, state)
 
     def _write_outputs(self, state: dict[str, Any]) -> None:
@@ -231,12 +230,12 @@ class RoundDriver:
         summary = {
             "format": SUMMARY_FORMAT,
             "protocol": self.protocol.name,
-            "run_id": self.run.run_id,
-            "track": self.run.track.key,
+            "run_id": self.ctx.run_id,
+            "track": self.ctx.track.key,
             "metric": self.protocol.primary_metric,
             "rounds": len(state["metrics"]),
             "variants": variants,
-            "ledger": self.run.ledger.totals(),
+            "ledger": self.ctx.ledger.totals(),
         }
         write_json_atomic(self.run_dir / "summary.json", summary)
 
@@ -258,17 +257,17 @@ class RoundDriver:
             )
         last = tuple(state["last"]) if state["last"] else None
         if state["ledger"] is not None:  # roll back whatever a crashed step did
-            self.run.log.truncate(state["log_size"])
-            self.run.ledger.restore(state["ledger"])
-        elif self.run.log.size() or any(self.run.ledger.counts.values()):
-            self.run.log.truncate(0)  # crashed inside the very first step
-            self.run.ledger.reset()
+            self.ctx.log.truncate(state["log_size"])
+            self.ctx.ledger.restore(state["ledger"])
+        elif self.ctx.log.size() or any(self.ctx.ledger.counts.values()):
+            self.ctx.log.truncate(0)  # crashed inside the very first step
+            self.ctx.ledger.reset()
         self.protocol.on_resume(last[0] if last else 0, last[1] if last else None)
         todo = self._todo(last)
         try:
             self._run_steps(todo, state)
         finally:
-            self.run.log.flush()
+            self.ctx.log.flush()
         self._write_outputs(state)
         return json.loads((self.run_dir / "summary.json").read_text(encoding="utf-8"))
 
@@ -306,6 +305,6 @@ class RoundDriver:
             p.train(round_, data)
         elif step == "evaluate":
             metrics = dict(p.evaluate(round_))
-            metrics = {"round": round_} | metrics | {"ledger": self.run.ledger.totals()}
+            metrics = {"round": round_} | metrics | {"ledger": self.ctx.ledger.totals()}
             state["metrics"] = [m for m in state["metrics"] if m["round"] != round_] + [metrics]
             self._write_outputs(state)

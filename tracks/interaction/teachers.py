@@ -30,9 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from babylm.tracks.rules import Track
-
 from babylm.errors import BabyLMError
+from babylm.tracks.rules import Track
 
 # The community PPO rubric: each criterion scored 0-3 by the teacher; reward = sum / (3 * n).
 DEFAULT_RUBRIC: tuple[str, ...] = ("readability", "narrative", "creativity")

@@ -33,9 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from babylm.tracks.rules import Track
-
 from babylm.errors import BabyLMError
+from babylm.tracks.rules import Track
 
 FORMAT = "babylm.interaction_ledger/1"
 SOURCES: tuple[str, ...] = ("corpus", "teacher_visible", "student_generated", "hidden_prompt", "reward")
