@@ -1,0 +1,336 @@
+"""The submission bundle (`babylm.submission/1`): its Pydantic schema and `submission init`.
+
+A bundle is a folder (or a .zip / .tar.gz of one):
+
+    submission.json       this manifest: team, model, edition, track, backend, model location, files
+    run.json              the training run's settings (arch, seq_len, scale), when the run has one
+    data_manifest.json    the data manifest of the training data
+    ledger.jsonl          the training ledger (hash chain)
+    results.json          harness results (optional if the official predictions are present)
+    all_full_preds_and_fast_scores_<backend>.json   official predictions (optional if results.json is)
+    fact_sheet.json       parameters, training FLOPs, words seen, teacher
+    checkpoints/chck_1M/ ...   the checkpoints (model location kind "local")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from babylm.errors import BabyLMError
+
+SUBMISSION_FORMAT = "babylm.submission/1"
+FACT_SHEET_FORMAT = "babylm.fact_sheet/1"
+BACKENDS = ("causal", "mlm", "mntp", "enc_dec_mask", "enc_dec_prefix")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,99}$")
+_REV = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
+
+
+def _safe_relpath(v: str) -> str:
+    """A path inside the bundle: relative, no '..', no backslashes."""
+    if not v or v.startswith(("/", "\\")) or "\\" in v or ".." in Path(v).parts or (len(v) > 1 and v[1] == ":"):
+        raise ValueError(f"{v!r} must be a relative path inside the bundle (no '..', not absolute)")
+    return v
+
+
+class ModelLocation(BaseModel):
+    """Where the checkpoints are: a folder inside the bundle, or a Hub repo with one revision each."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["local", "hub"]
+    path: str | None = None  # kind local: folder holding chck_* folders, relative to the bundle
+    repo: str | None = None  # kind hub: "org/name"
+    revisions: dict[str, str] = Field(default_factory=dict)  # kind hub: checkpoint name -> branch/commit
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> ModelLocation:
+        if self.kind == "local":
+            if not self.path:
+                raise ValueError("model_location kind 'local' needs 'path' (e.g. 'checkpoints')")
+            _safe_relpath(self.path)
+        else:
+            if not self.repo or not re.match(r"^[\w.-]+/[\w.-]+$", self.repo):
+                raise ValueError("model_location kind 'hub' needs 'repo' as 'org/name'")
+            if not self.revisions:
+                raise ValueError("model_location kind 'hub' needs 'revisions' {checkpoint: revision}")
+            for k, r in self.revisions.items():
+                if not _REV.match(r):
+                    raise ValueError(f"revision for {k} is not a branch or commit name: {r!r}")
+        return self
+
+
+class BundleFiles(BaseModel):
+    """Bundle file names (relative paths). results and/or predictions must be present."""
+
+    model_config = ConfigDict(extra="forbid")
+    data_manifest: str = "data_manifest.json"
+    ledger: str = "ledger.jsonl"
+    fact_sheet: str = "fact_sheet.json"
+    run: str | None = "run.json"
+    results: str | None = None
+    predictions: str | None = None
+
+    @field_validator("data_manifest", "ledger", "fact_sheet", "run", "results", "predictions")
+    @classmethod
+    def _rel(cls, v: str | None) -> str | None:
+        return None if v is None else _safe_relpath(v)
+
+    @model_validator(mode="after")
+    def _some_results(self) -> BundleFiles:
+        if not self.results and not self.predictions:
+            raise ValueError("files needs 'results' (results.json) and/or 'predictions' (official JSON)")
+        return self
+
+
+class SubmissionManifest(BaseModel):
+    """`submission.json`."""
+
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["babylm.submission/1"]
+    team: str
+    model: str
+    edition: int
+    track: str
+    backend: Literal["causal", "mlm", "mntp", "enc_dec_mask", "enc_dec_prefix"]
+    scale: str = "1"  # "1" for real entries; a fraction ("1/100") marks a demo
+    model_location: ModelLocation
+    files: BundleFiles
+    harness_version: str | None = None
+    created: str | None = None
+    contact: str | None = None
+
+    @field_validator("team", "model")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _NAME.match(v):
+            raise ValueError("use 1-100 letters, digits, spaces or ._+- (starting with a letter or digit)")
+        return v
+
+    @field_validator("scale")
+    @classmethod
+    def _scale(cls, v: str) -> str:
+        from fractions import Fraction
+
+        try:
+            f = Fraction(v)
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f"scale {v!r} is not a number or fraction") from None
+        if not 0 < f <= 1:
+            raise ValueError("scale must be in (0, 1]")
+        return v
+
+
+class Teacher(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    model_id: str
+    n_params: int | None = None
+    words: int = Field(ge=0, description="words the student read from the teacher (count toward the budget)")
+
+
+class FactSheet(BaseModel):
+    """`fact_sheet.json`: the figures a submission claims about itself."""
+
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["babylm.fact_sheet/1"]
+    n_params: int = Field(gt=0)
+    train_flops: float = Field(ge=0)
+    flops_method: str = "analytic-v1"
+    seq_len: int | None = Field(default=None, gt=0)
+    tokens_seen: int = Field(ge=0)
+    words_seen: int = Field(ge=0)
+    steps: int | None = Field(default=None, ge=0)
+    teacher: Teacher | None = None
+    student_generated_words: int | None = Field(default=None, ge=0)
+    notes: str = ""
+
+    @field_validator("train_flops")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if v != v or v in (float("inf"), float("-inf")):
+            raise ValueError("train_flops must be a finite number")
+        return v
+
+
+def predictions_name(backend: str) -> str:
+    return f"all_full_preds_and_fast_scores_{backend}.json"
+
+
+def submission_id(manifest: SubmissionManifest, ledger_head: str) -> str:
+    """Stable id: readable team/model slug + a hash of who/what/track and the ledger's last hash."""
+    slug = re.sub(r"[^a-z0-9]+", "-", f"{manifest.team}--{manifest.model}".lower()).strip("-")[:60]
+    key = json.dumps([manifest.team, manifest.model, manifest.edition, manifest.track, manifest.backend,
+                      manifest.scale, ledger_head], separators=(",", ":"))
+    return f"{slug}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
+
+
+def checkpoint_content_hash(folder: Path) -> str:
+    """sha256 over the checkpoint's files (relative path + bytes), our bookkeeping file excluded."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if not p.is_file() or p.is_symlink() or p.name == "babylm_checkpoint.json":
+            continue
+        h.update(str(p.relative_to(folder).as_posix()).encode() + b"\0")
+        with open(p, "rb") as f:
+            for chunk in iter(lambda f=f: f.read(1 << 20), b""):
+                h.update(chunk)
+        h.update(b"\0")
+    return "sha256:" + h.hexdigest()
+
+
+def ledger_head(path: Path) -> str:
+    """The `hash` of the ledger's last line ("" when unreadable): identifies the exact run."""
+    try:
+        lines = [ln for ln in Path(path).read_text(encoding="utf-8").splitlines() if ln.strip()]
+        return str(json.loads(lines[-1]).get("hash", "")) if lines else ""
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def init_bundle(
+    run_dir: Path,
+    *,
+    team: str,
+    model: str,
+    out: Path,
+    results_dir: Path | None = None,
+    backend: str = "causal",
+    teacher: dict[str, Any] | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Scaffold a bundle from a training run folder (and an evaluation output folder). Returns `out`."""
+    from babylm.submissions.safe_load import count_params
+    from babylm.tracks.ledger import verify_ledger
+
+    run_dir, out = Path(run_dir), Path(out)
+    if not run_dir.is_dir():
+        raise BabyLMError(f"run folder not found: {run_dir}", "pass the --out folder of `babylm train`")
+    for need in ("ledger.jsonl", "data_manifest.json"):
+        if not (run_dir / need).is_file():
+            raise BabyLMError(f"{run_dir / need} is missing", "is this a `babylm train` run folder?")
+    if out.exists() and not overwrite:
+        raise BabyLMError(f"bundle folder already exists: {out}", "choose another --out or pass --overwrite")
+    if backend not in BACKENDS:
+        raise BabyLMError(f"unknown backend {backend!r}", f"one of {', '.join(BACKENDS)}")
+    run = json.loads((run_dir / "run.json").read_text()) if (run_dir / "run.json").is_file() else {}
+    rep = verify_ledger(run_dir / "ledger.jsonl")
+    if not rep.ok:
+        raise BabyLMError(
+            f"the run's ledger does not verify: {'; '.join(map(str, rep.errors[:3]))}",
+            "bundle an unmodified run folder",
+        )
+    ckpts = sorted(
+        (p for p in run_dir.iterdir() if p.is_dir() and re.fullmatch(r"chck_\d+M", p.name)),
+        key=lambda p: int(p.name[5:-1]),
+    )
+    if not ckpts:
+        raise BabyLMError(f"no chck_*M checkpoint folders in {run_dir}", "train past the first milestone")
+    edition, track = _edition_track(run, rep)
+    scale = str(run.get("scale", getattr(rep, "scale", None) or "1"))
+
+    tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out.parent if out.parent.exists() else None))
+    try:
+        files: dict[str, Any] = {"run": "run.json" if run else None}
+        shutil.copy2(run_dir / "ledger.jsonl", tmp / "ledger.jsonl")
+        shutil.copy2(run_dir / "data_manifest.json", tmp / "data_manifest.json")
+        if run:
+            shutil.copy2(run_dir / "run.json", tmp / "run.json")
+        (tmp / "checkpoints").mkdir()
+        for c in ckpts:
+            shutil.copytree(c, tmp / "checkpoints" / c.name, symlinks=False)
+        if results_dir is not None:
+            results_dir = Path(results_dir)
+            rfile = results_dir if results_dir.is_file() else results_dir / "results.json"
+            if not rfile.is_file():
+                raise BabyLMError(f"no results.json at {results_dir}", "pass the --out folder of `babylm evaluate`")
+            shutil.copy2(rfile, tmp / "results.json")
+            files["results"] = "results.json"
+            preds = rfile.parent / predictions_name(backend)
+            if preds.is_file():
+                shutil.copy2(preds, tmp / preds.name)
+                files["predictions"] = preds.name
+        if not files.get("results") and not files.get("predictions"):
+            raise BabyLMError("a bundle needs evaluation results", "pass --results DIR (the `babylm evaluate` output)")
+
+        last = ckpts[-1]
+        cfg = json.loads((last / "config.json").read_text())
+        seq_len = run.get("seq_len") or cfg.get("n_positions") or cfg.get("max_position_embeddings")
+        teacher = teacher or run.get("teacher")
+        fact = FactSheet(
+            format=FACT_SHEET_FORMAT,
+            n_params=count_params(last),
+            train_flops=float(rep.flops),
+            seq_len=int(seq_len) if seq_len else None,
+            tokens_seen=int(rep.tokens),
+            words_seen=int(rep.words),
+            steps=int(rep.steps),
+            teacher=Teacher(**teacher) if teacher else None,
+        )
+        _write_json(tmp / "fact_sheet.json", fact.model_dump(mode="json"))
+        manifest = SubmissionManifest(
+            format=SUBMISSION_FORMAT, team=team, model=model, edition=edition, track=track, backend=backend,
+            scale=scale, model_location=ModelLocation(kind="local", path="checkpoints"),
+            files=BundleFiles(**files), harness_version=_harness_version(), created=_now(),
+        )
+        _write_json(tmp / "submission.json", manifest.model_dump(mode="json", exclude_none=True))
+        if out.exists():
+            shutil.rmtree(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _edition_track(run: dict[str, Any], rep: Any) -> tuple[int, str]:
+    from babylm.tracks.rules import get_track
+
+    name = run.get("track") or getattr(rep, "track", None)
+    if not name:
+        raise BabyLMError("the run does not say its track (run.json / ledger start)", "re-run `babylm train`")
+    ed = run.get("edition")
+    t = get_track(str(name), int(ed) if ed else None)
+    return t.edition, t.name
+
+
+def _harness_version() -> str:
+    from babylm import __version__
+
+    return __version__
+
+
+def read_manifest(bundle: Path) -> SubmissionManifest:
+    """Parse submission.json (raises BabyLMError with the first schema problem)."""
+    from pydantic import ValidationError
+
+    from babylm.submissions.safe_load import read_json_file
+
+    p = Path(bundle) / "submission.json"
+    if not p.is_file():
+        raise BabyLMError(f"{p} is missing", "run `babylm submission init` to make a bundle")
+    try:
+        return SubmissionManifest.model_validate(read_json_file(p))
+    except ValueError as exc:
+        if isinstance(exc, ValidationError):
+            e = exc.errors()[0]
+            raise BabyLMError(f"submission.json: {'.'.join(map(str, e['loc']))}: {e['msg']}") from None
+        raise BabyLMError(f"submission.json {exc}") from None
