@@ -1,0 +1,225 @@
+"""Causal-LM scorer: summed log P(continuation | context), fast on CPU and independent of batching.
+
+Conventions (explicit, per compat mode):
+- compat "babylm" (the default, equal to lm-eval's HFLM): a context-free request scores
+  `" " + continuation` after the tokenizer's BOS token (EOS when there is no BOS), so every token
+  of the sentence is scored. If the encoded sentence already starts with that token, it is the context.
+- compat "official" (the 2025 pipeline): a context-free request scores the bare continuation with no
+  BOS, so its first token is unscored.
+- A request with a context (both modes): trailing spaces of the context move to the continuation,
+  `context + continuation` is encoded whole and split after the context's tokens (lm-eval's rule).
+- Sequences longer than the model's window keep their last `max_length + 1` tokens.
+
+Speed: identical token sequences are scored once; sequences are sorted so that a shared prefix
+(the two sentences of a minimal pair usually share one) has its token log-probs computed once;
+batches are length-bucketed (little padding); only the needed hidden states go through the LM head
+and only logsumexp + the target logit are kept (no full log-softmax tensor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from babylm.errors import BabyLMError
+from babylm.evaluation.api import Compat, ScoreRequest
+from babylm.evaluation.scorers import check_finite, target_logprobs
+
+DEFAULT_BATCH = 128
+DEFAULT_MAX_TOKENS = 16384  # padded tokens per forward pass
+
+
+class CausalScorer:
+    backend = "causal"
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        compat: Compat = "babylm",
+        batch_size: int | None = None,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.compat = compat
+        self.batch_size = batch_size or DEFAULT_BATCH
+        self.max_tokens = max_tokens
+        cfg = model.config
+        self.max_length = int(
+            getattr(cfg, "n_positions", None) or getattr(cfg, "max_position_embeddings", None) or 2048
+        )
+        self.prefix_id = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
+        self._split: tuple[Any, Any] | None | bool = False  # False = not checked yet
+
+    # ---- tokenization ----
+    def _encode_many(self, texts: list[str]) -> list[list[int]]:
+        if not texts:
+            return []
+        return list(self.tokenizer(texts, add_special_tokens=False)["input_ids"])
+
+    def encode(self, requests: Sequence[ScoreRequest]) -> list[tuple[list[int], int]]:
+        """(token ids, index of the first scored token) per request."""
+        out: list[tuple[list[int], int] | None] = [None] * len(requests)
+        free = [i for i, r in enumerate(requests) if r.context == ""]
+        ctxd = [i for i, r in enumerate(requests) if r.context != ""]
+        if self.compat == "official":
+            for i, enc in zip(free, self._encode_many([requests[i].continuation for i in free]), strict=True):
+                out[i] = (enc, 1)
+        else:
+            if free and self.prefix_id is None:
+                raise BabyLMError(
+                    "the tokenizer has neither a BOS nor an EOS token, so the first token cannot be scored",
+                    hint="add a bos_token to the tokenizer, or use --compat official",
+                )
+            texts = [_lead_space(requests[i].continuation) for i in free]
+            for i, text, enc in zip(free, texts, self._encode_many(texts), strict=True):
+                if not text:
+                    out[i] = ([self.prefix_id], 1)
+                elif enc and enc[0] == self.prefix_id:
+                    out[i] = (enc, 1)
+                else:
+                    out[i] = ([self.prefix_id, *enc], 1)
+        if ctxd:
+            ctxs, wholes = [], []
+            for i in ctxd:
+                c, k = requests[i].context, requests[i].continuation
+                n_sp = len(c) - len(c.rstrip())
+                if n_sp:
+                    c, k = c[:-n_sp], c[-n_sp:] + k
+                ctxs.append(c)
+                wholes.append(c + k)
+            for i, ce, we in zip(ctxd, self._encode_many(ctxs), self._encode_many(wholes), strict=True):
+                out[i] = (we, len(ce))
+        result: list[tuple[list[int], int]] = []
+        for toks, start in out:  # type: ignore[misc]
+            limit = self.max_length + 1
+            if len(toks) > limit:
+                drop = len(toks) - limit
+                toks, start = toks[drop:], max(1, start - drop)
+            result.append((toks, max(1, start) if toks else 0))
+        return result
+
+    # ---- scoring ----
+    def score(self, requests: Sequence[ScoreRequest]) -> list[float]:
+        encs = self.encode(requests)
+        need: dict[tuple[int, ...], int] = {}
+        for toks, start in encs:
+            key = tuple(toks)
+            if start < len(toks):
+                need[key] = min(start, need.get(key, len(toks)))
+        lps = self.token_logprobs(need)
+        out = []
+        for toks, start in encs:
+            if start >= len(toks):
+                out.append(0.0)
+                continue
+            vals = lps[tuple(toks)]
+            out.append(float(sum(float(v) for v in vals[start:])))
+        check_finite(out)
+        return out
+
+    def token_logprobs(self, need: dict[tuple[int, ...], int]) -> dict[tuple[int, ...], list[float]]:
+        """For each sequence, log P(token t | tokens < t) for t >= its start (entries before are 0)."""
+        import torch
+
+        seqs = sorted(need)
+        # Positions inherited from the lexicographic predecessor: same prefix -> same log-probs.
+        todo: list[tuple[tuple[int, ...], list[int]]] = []
+        inherit: list[tuple[int, int, int]] = []  # (seq index, from, to) copied from seq index - 1
+        prev: tuple[int, ...] = ()
+        prev_avail = 1 << 30
+        for si, s in enumerate(seqs):
+            lo = need[s]
+            lcp = _lcp(prev, s)
+            if prev and prev_avail <= lo and lcp > lo:
+                inherit.append((si, lo, lcp))
+                positions = list(range(lcp, len(s)))
+            else:
+                positions = list(range(lo, len(s)))
+            if positions:
+                todo.append((s, positions))
+            prev, prev_avail = s, lo
+        values: dict[tuple[int, ...], list[float]] = {s: [0.0] * len(s) for s in seqs}
+        todo.sort(key=lambda x: len(x[0]))
+        with torch.inference_mode():
+            for batch in self._batches(todo):
+                self._run_batch(batch, values)
+        for si, a, b in inherit:
+            src, dst = values[seqs[si - 1]], values[seqs[si]]
+            dst[a:b] = src[a:b]
+        return values
+
+    def _batches(self, todo: list[tuple[tuple[int, ...], list[int]]]):
+        batch: list[tuple[tuple[int, ...], list[int]]] = []
+        for item in todo:
+            width = len(item[0]) - 1
+            if batch and (len(batch) >= self.batch_size or (len(batch) + 1) * width > self.max_tokens):
+                yield batch
+                batch = []
+            batch.append(item)
+        if batch:
+            yield batch
+
+    def _body_head(self) -> tuple[Any, Any] | None:
+        """(body, head) when logits == head(body(x).last_hidden_state) for this model, else None."""
+        if self._split is not False:
+            return self._split  # type: ignore[return-value]
+        import torch
+
+        self._split = None
+        base = getattr(self.model, "base_model", None)
+        head = self.model.get_output_embeddings()
+        if base is not None and base is not self.model and head is not None:
+            ids = torch.tensor([[min(i, self.model.config.vocab_size - 1) for i in (1, 5, 9, 2, 7)]])
+            with torch.inference_mode():
+                full = self.model(input_ids=ids).logits
+                alt = head(base(input_ids=ids).last_hidden_state)
+            if full.shape == alt.shape and torch.allclose(full, alt, atol=1e-4, rtol=1e-4):
+                self._split = (base, head)
+        return self._split
+
+    def _run_batch(self, batch: list[tuple[tuple[int, ...], list[int]]], values: dict) -> None:
+        import torch
+
+        width = max(len(s) for s, _ in batch) - 1
+        ids = torch.zeros((len(batch), width), dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        rows, cols, tgts = [], [], []
+        for b, (s, positions) in enumerate(batch):
+            n = len(s) - 1
+            ids[b, :n] = torch.tensor(s[:-1])
+            mask[b, :n] = 1
+            rows.extend([b] * len(positions))
+            cols.extend(p - 1 for p in positions)
+            tgts.extend(s[p] for p in positions)
+        r, c, t = torch.tensor(rows), torch.tensor(cols), torch.tensor(tgts)
+        split = self._body_head()
+        if split is not None:
+            body, head = split
+            hidden = body(input_ids=ids, attention_mask=mask).last_hidden_state
+            lp = target_logprobs(hidden[r, c], head, t)
+        else:
+            logits = self.model(input_ids=ids, attention_mask=mask).logits
+            sel = logits[r, c].float()
+            lp = sel.gather(1, t[:, None]).squeeze(1) - torch.logsumexp(sel, dim=-1)
+        lp_list = lp.tolist()
+        k = 0
+        for s, positions in batch:
+            dst = values[s]
+            for p in positions:
+                dst[p] = lp_list[k]
+                k += 1
+
+
+def _lead_space(text: str) -> str:
+    return text if not text or text[0].isspace() else " " + text
+
+
+def _lcp(a: tuple[int, ...], b: tuple[int, ...]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
