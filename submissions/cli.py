@@ -1,0 +1,109 @@
+"""CLI of the submissions part: `babylm submission init`, `babylm validate`, `babylm score`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from babylm.output import emit
+
+submission_app = typer.Typer(help="Make and inspect submission bundles.", no_args_is_help=True)
+
+
+@submission_app.command("init")
+def init_cmd(
+    run: Path = typer.Argument(..., help="Training run folder (the --out of `babylm train`)."),
+    team: str = typer.Option(..., help="Team name."),
+    model: str = typer.Option(..., help="Model name."),
+    out: Path = typer.Option(..., help="Bundle folder to create."),
+    results: Path = typer.Option(None, help="Evaluation output folder (results.json + official predictions)."),
+    backend: str = typer.Option("causal", help="How the model is scored: causal, mlm, mntp, enc_dec_mask, enc_dec_prefix."),
+    teacher: str = typer.Option(None, help="Teacher model id (interaction); overrides run.json."),
+    teacher_params: int = typer.Option(None, help="Teacher parameter count."),
+    teacher_words: int = typer.Option(None, help="Words the student read from the teacher."),
+    overwrite: bool = typer.Option(False, help="Replace an existing bundle folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON: {bundle, submission} (the manifest)."),
+) -> None:
+    """Scaffold a submission bundle from a training run and its evaluation results."""
+    import json
+
+    from babylm.errors import BabyLMError
+    from babylm.submissions.bundle import init_bundle
+
+    t = None
+    if teacher:
+        if teacher_words is None:
+            raise BabyLMError("--teacher needs --teacher-words", "give the words the student read from the teacher")
+        t = {"model_id": teacher, "n_params": teacher_params, "words": teacher_words}
+    path = init_bundle(run, team=team, model=model, out=out, results_dir=results, backend=backend, teacher=t,
+                       overwrite=overwrite)
+    manifest = json.loads((path / "submission.json").read_text())
+    emit({"bundle": str(path), "submission": manifest}, as_json,
+         lambda c: c.print(f"[green]bundle written:[/] {path}\nnext: babylm validate {path}"))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(submission_app, name="submission")
+
+    @app.command("validate")
+    def validate_cmd(
+        bundle: Path = typer.Argument(..., help="Bundle folder, .zip or .tar.gz."),
+        allow_scaled: bool = typer.Option(False, help="Accept a scaled (demo) entry with a warning."),
+        load: bool = typer.Option(True, "--load/--no-load", help="Also load every checkpoint (safely, in a child process)."),
+        data_root: Path = typer.Option(None, help="Official evaluation data, to check item counts per sub-task."),
+        timeout: float = typer.Option(120.0, help="Seconds allowed to load one checkpoint."),
+        workdir: Path = typer.Option(None, help="Where to extract an archive (default: a temporary folder)."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON: format, ok, submission_id, n_errors, "
+                                     "n_warnings, findings[{severity, code, message, fix, where}], summary."),
+    ) -> None:
+        """Check a submission bundle before you submit it; exits 1 when it has errors. Runs no bundle code."""
+        from dataclasses import replace
+
+        from babylm.submissions.safe_load import DEFAULT_LIMITS
+        from babylm.submissions.validate import render_report, validate_bundle
+
+        rep = validate_bundle(bundle, allow_scaled=allow_scaled, load=load, data_root=data_root, workdir=workdir,
+                              limits=replace(DEFAULT_LIMITS, load_timeout_s=timeout))
+        emit(rep.to_dict(), as_json, lambda c: render_report(rep, c))
+        if not rep.ok:
+            raise typer.Exit(1)
+
+    @app.command("score")
+    def score_cmd(
+        bundle: Path = typer.Argument(..., help="Bundle folder, .zip or .tar.gz."),
+        store: str = typer.Option(..., help="Results store: sqlite:///path.db, a file path, or postgresql://..."),
+        gold: Path = typer.Option(None, help="Organizers' data root with gold labels (may hold unseen items)."),
+        executor: str = typer.Option("inprocess", help="inprocess or ray."),
+        address: str = typer.Option(None, help="Ray cluster address (default: start a local instance)."),
+        num_cpus: int = typer.Option(None, help="CPUs of a local Ray instance (default 2)."),
+        gpus_per_job: float = typer.Option(0.0, help="GPUs each Ray job asks for."),
+        sample: int = typer.Option(2, help="Checkpoints to re-evaluate (random, seeded by the submission)."),
+        seed: int = typer.Option(0, help="Seed of the checkpoint sample."),
+        tolerance: float = typer.Option(0.01, help="Largest allowed |claimed - re-evaluated| task score."),
+        allow_scaled: bool = typer.Option(False, help="Accept a scaled (demo) entry."),
+        plugin: list[str] = typer.Option(None, help="'module:function' to call first (registers extra tasks)."),
+        workdir: Path = typer.Option(None, help="Where to extract an archive."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON: submission_id, store, valid, jobs_total, "
+                                     "jobs_run, jobs_skipped, rows_inserted, flags_added, flags, failures, "
+                                     "sampled_checkpoints, executor."),
+    ) -> None:
+        """Organizers: validate a bundle, score it against gold, re-evaluate a sample, write the store."""
+        from babylm.submissions.score import score_bundle
+
+        s = score_bundle(bundle, store, gold=gold, executor=executor, address=address, num_cpus=num_cpus,
+                         gpus_per_job=gpus_per_job, sample=sample, seed=seed, tolerance=tolerance,
+                         allow_scaled=allow_scaled, workdir=workdir, plugins=plugin or [], progress=not as_json)
+
+        def render(c) -> None:
+            c.print(f"[bold]{s.submission_id}[/] -> {s.store}")
+            c.print(f"jobs: {s.jobs_run} run, {s.jobs_skipped} already stored, {len(s.failures)} failed; "
+                    f"{s.rows_inserted} new score rows; re-evaluated: {', '.join(s.sampled_checkpoints) or '-'}")
+            for f in s.flags:
+                c.print(f"[yellow]flag[/] {f.get('checkpoint') or ''}/{f.get('task') or ''}: {f['reason']}")
+            for f in s.failures:
+                c.print(f"[red]failed[/] {f['checkpoint']}/{f['task']} ({f['kind']}): {f['error']}")
+
+        emit(s.to_dict(), as_json, render)
+        if s.failures:
+            raise typer.Exit(1)

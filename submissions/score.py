@@ -1,0 +1,341 @@
+"""`babylm score BUNDLE --store URL`: organizer scoring into the results store.
+
+1. Validate the bundle (an invalid bundle writes nothing).
+2. Write the submission and its checkpoints (idempotent upserts).
+3. One job per (checkpoint, task): re-score the bundle's per-item log-probabilities against the
+   organizers' gold (`--gold DIR`, which may hold items and labels participants never saw); without
+   gold, the claimed scores are stored as such (scorer "claimed/...").
+4. One job per (sampled checkpoint, task): load the checkpoint safely, evaluate it here, store the
+   result under metric "<metric>:reeval" and flag it when it differs from the claim beyond tolerance.
+
+Every job's rows are committed in one transaction keyed by (submission, checkpoint content hash, task,
+sub-task, metric, task version), so a re-run is a no-op and a crash (even kill -9) loses only the jobs in
+flight; jobs whose rows are already in the store are skipped.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from babylm.errors import BabyLMError
+
+DEFAULT_TOLERANCE = 0.01  # absolute difference in a task score before a re-evaluation is flagged
+SCORER_BY = "babylm score"
+
+
+@dataclass
+class ScoreSummary:
+    submission_id: str
+    store: str
+    valid: bool
+    jobs_total: int = 0
+    jobs_run: int = 0
+    jobs_skipped: int = 0
+    rows_inserted: int = 0
+    flags_added: int = 0
+    flags: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    sampled_checkpoints: list[str] = field(default_factory=list)
+    executor: str = "inprocess"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON keys: submission_id, store, valid, jobs_total, jobs_run, jobs_skipped, rows_inserted,
+        flags_added, flags, failures, sampled_checkpoints, executor."""
+        return dict(self.__dict__)
+
+
+# ----------------------------------------------------------------- jobs (run anywhere, pure data in/out)
+
+_SCORERS: dict[tuple[str, str, str], Any] = {}
+
+
+def _plugins(job: dict[str, Any]) -> None:
+    """Import organizer plugins (extra tasks) named 'module:function' before a job runs."""
+    for spec in job.get("plugins") or []:
+        mod, _, fn = spec.partition(":")
+        m = importlib.import_module(mod)
+        if fn:
+            getattr(m, fn)()
+
+
+def _scorer(path: str, backend: str, compat: str) -> Any:
+    from babylm.evaluation.scorers import make_scorer
+
+    key = (path, backend, compat)
+    if key not in _SCORERS:
+        if len(_SCORERS) >= 2:
+            _SCORERS.clear()
+        _SCORERS[key] = make_scorer(path, backend, compat=compat)  # type: ignore[arg-type]
+    return _SCORERS[key]
+
+
+def _result_rows(job: dict[str, Any], res: Any, metric: str, scorer: str) -> list[dict[str, Any]]:
+    base = {"submission_id": job["submission_id"], "checkpoint": job["checkpoint"],
+            "content_hash": job["content_hash"], "task": job["task"], "task_version": str(res.version),
+            "scorer": scorer, "harness_version": job["harness_version"]}
+    ci = res.ci95 or (None, None)
+    rows = [dict(base, subtask="", metric=metric, value=float(res.score), ci_low=ci[0], ci_high=ci[1])]
+    for sub, v in sorted(res.subtasks.items()):
+        rows.append(dict(base, subtask=sub, metric=metric, value=float(v)))
+    return [r for r in rows if math.isfinite(r["value"])]
+
+
+def run_job(job: dict[str, Any]) -> dict[str, Any]:
+    """Run one scoring job; returns {"rows": [...], "flags": [...]} or {"error": "..."}. Never raises."""
+    try:
+        _plugins(job)
+        kind = job["kind"]
+        if kind == "claimed":
+            return {"rows": job["claimed_rows"], "flags": []}
+        from babylm.evaluation.api import TASKS
+
+        spec = TASKS[job["task"]]
+        items = list(spec.loader(Path(job["gold"]), job["split"]))
+        if kind == "gold":
+            return _gold_job(job, spec, items)
+        if kind == "reeval":
+            return _reeval_job(job, spec, items)
+        return {"error": f"unknown job kind {kind!r}"}
+    except Exception as exc:  # a job failure is data for the summary, not a crash of the scorer
+        return {"error": f"{type(exc).__name__}: {str(exc)[:500]}"}
+
+
+def _gold_job(job: dict[str, Any], spec: Any, items: list[Any]) -> dict[str, Any]:
+    """Re-score the participant's per-item candidate scores against the organizers' gold."""
+    claimed = {it["id"]: it for it in job["items"]}
+    scores: list[list[float]] = []
+    missing = 0
+    for it in items:
+        c = claimed.get(it.id)
+        sc = c.get("scores") if c else None
+        if not isinstance(sc, list) or len(sc) != len(it.candidates):
+            missing += 1
+            gold = it.gold if it.gold is not None else 0
+            sc = [0.0] * len(it.candidates)
+            sc[gold] = -1e9  # a missing item counts as wrong
+        scores.append([float(x) for x in sc])
+    res = spec.compute(items, scores, job["compat"])
+    flags = []
+    if missing:
+        flags.append({"reason": f"{missing} of {len(items)} gold items had no prediction (counted wrong)",
+                      "checkpoint": job["checkpoint"], "task": job["task"]})
+    claimed_score = job.get("claimed_score")
+    if isinstance(claimed_score, (int, float)) and abs(res.score - claimed_score) > job["tolerance"]:
+        flags.append({"reason": f"claimed {claimed_score:.4f} but the bundle's own item scores give "
+                                f"{res.score:.4f} on the organizers' gold", "checkpoint": job["checkpoint"],
+                      "task": job["task"]})
+    return {"rows": _result_rows(job, res, spec.metric, f"gold/{job['backend']}/{job['compat']}"),
+            "flags": flags, "score": res.score}
+
+
+def _reeval_job(job: dict[str, Any], spec: Any, items: list[Any]) -> dict[str, Any]:
+    """Evaluate the checkpoint here and compare with the claim."""
+    scorer = _scorer(job["path"], job["backend"], job["compat"])
+    scores = [scorer.score(it.candidates) for it in items]
+    res = spec.compute(items, scores, job["compat"])
+    flags = []
+    claimed = job.get("claimed_score")
+    if isinstance(claimed, (int, float)) and abs(res.score - claimed) > job["tolerance"]:
+        flags.append({"reason": f"re-evaluation gives {res.score:.4f}, the bundle claims {claimed:.4f} "
+                                f"(tolerance {job['tolerance']})", "checkpoint": job["checkpoint"],
+                      "task": job["task"]})
+    return {"rows": _result_rows(job, res, f"{spec.metric}:reeval", f"reeval/{job['backend']}/{job['compat']}"),
+            "flags": flags, "score": res.score}
+
+
+# ----------------------------------------------------------------- planning (driver side)
+
+
+def _claimed_rows(job: dict[str, Any], t: dict[str, Any]) -> list[dict[str, Any]]:
+    base = {"submission_id": job["submission_id"], "checkpoint": job["checkpoint"],
+            "content_hash": job["content_hash"], "task": job["task"], "task_version": str(t.get("version", "1")),
+            "scorer": f"claimed/{job['backend']}/{job['compat']}", "harness_version": job["harness_version"]}
+    metric = str(t.get("metric", "score"))
+    ci = t.get("ci95") or [None, None]
+    rows = [dict(base, subtask="", metric=metric, value=float(t["score"]), ci_low=ci[0], ci_high=ci[1])]
+    for sub, v in sorted((t.get("subtasks") or {}).items()):
+        rows.append(dict(base, subtask=sub, metric=metric, value=float(v)))
+    return rows
+
+
+def plan_jobs(
+    root: Path, manifest: Any, report: Any, *, gold: Path | None, sample: int, seed: int, tolerance: float,
+    plugins: list[str], content_hashes: dict[str, str],
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """All jobs for a validated bundle, in a fixed order, and the checkpoints sampled for re-evaluation."""
+    from babylm import __version__
+    from babylm.evaluation.api import TASKS
+
+    sid = report.submission_id
+    results: dict[str, Any] = {}
+    if manifest.files.results:
+        results = json.loads((root / manifest.files.results).read_text(encoding="utf-8"))
+    compat = str(results.get("compat", "babylm"))
+    split = str(results.get("split", "fast"))
+    required = list(report.summary.get("required_checkpoints", []))
+    ck_results = results.get("checkpoints", {})
+    common = {"submission_id": sid, "backend": manifest.backend, "compat": compat, "split": split,
+              "harness_version": __version__, "tolerance": tolerance, "plugins": plugins,
+              "gold": str(gold) if gold else None}
+    jobs: list[dict[str, Any]] = []
+    for ck in required:
+        for task, t in sorted((ck_results.get(ck, {}).get("tasks") or {}).items()):
+            job = dict(common, checkpoint=ck, task=task, content_hash=content_hashes[ck],
+                       claimed_score=t.get("score"))
+            if gold is not None and task in TASKS and isinstance(t.get("items"), list):
+                job.update(kind="gold", items=[{"id": i.get("id"), "scores": i.get("scores")} for i in t["items"]])
+            else:
+                job.update(kind="claimed")
+                job["claimed_rows"] = _claimed_rows(job, t)
+            jobs.append(job)
+    sampled: list[str] = []
+    if gold is not None and manifest.model_location.kind == "local" and sample > 0:
+        rng = random.Random(f"{sid}:{seed}")
+        sampled = sorted(rng.sample(required, min(sample, len(required))), key=required.index)
+        for ck in sampled:
+            for task, t in sorted((ck_results.get(ck, {}).get("tasks") or {}).items()):
+                if task not in TASKS:
+                    continue
+                jobs.append(dict(common, kind="reeval", checkpoint=ck, task=task, content_hash=content_hashes[ck],
+                                 claimed_score=t.get("score"),
+                                 path=str((root / manifest.model_location.path / ck).resolve())))
+    return jobs, sampled
+
+
+def _job_metric(job: dict[str, Any]) -> str:
+    return ":reeval" if job["kind"] == "reeval" else ""
+
+
+def _done_keys(store: Any, sid: str) -> set[tuple[str, str, bool]]:
+    """(checkpoint, task, is_reeval) whose task-level row is already stored."""
+    df = store.scores_frame([sid], task_level_only=True)
+    return {(r.checkpoint, r.task, str(r.metric).endswith(":reeval")) for r in df.itertuples()}
+
+
+# ----------------------------------------------------------------- the command
+
+
+def _meta(report: Any) -> dict[str, Any]:
+    s = report.summary
+    meta: dict[str, Any] = {
+        "fact_sheet": s.get("fact_sheet"),
+        "ledger_summary": s.get("ledger"),
+        "budgets": s.get("budgets"),
+        "scale": s.get("scale"),
+        "data_words": s.get("data_words"),
+        "flops_check": s.get("flops"),
+    }
+    if s.get("teacher"):
+        meta["interaction"] = {"teacher": s["teacher"]}
+    return meta
+
+
+def score_bundle(
+    bundle: Path,
+    store_url: str,
+    *,
+    gold: Path | None = None,
+    executor: str = "inprocess",
+    address: str | None = None,
+    num_cpus: int | None = None,
+    gpus_per_job: float = 0.0,
+    sample: int = 2,
+    seed: int = 0,
+    tolerance: float = DEFAULT_TOLERANCE,
+    allow_scaled: bool = False,
+    load: bool = True,
+    workdir: Path | None = None,
+    plugins: list[str] | None = None,
+    progress: bool = True,
+) -> ScoreSummary:
+    """Validate and score one bundle into the store (see the module docstring)."""
+    from babylm.leaderboard.store import Store
+    from babylm.submissions.bundle import checkpoint_content_hash
+    from babylm.submissions.executors import make_executor
+    from babylm.submissions.validate import validate_bundle
+
+    plugins = list(plugins or [])
+    _plugins({"plugins": plugins})
+    if gold is not None and not Path(gold).is_dir():
+        raise BabyLMError(f"gold data folder not found: {gold}", "pass the organizers' data root with --gold")
+    gold = Path(gold).resolve() if gold is not None else None
+    report = validate_bundle(bundle, allow_scaled=allow_scaled, load=load, data_root=gold, workdir=workdir)
+    if not report.ok or report.submission_id is None or report.root is None:
+        errs = "; ".join(f"{f.code}: {f.message}" for f in report.findings.errors[:3])
+        raise BabyLMError(f"bundle is invalid, nothing was written: {errs}",
+                          "run `babylm validate BUNDLE` for the full report")
+    root, sid = report.root, report.submission_id
+    from babylm.submissions.bundle import SubmissionManifest
+
+    manifest = SubmissionManifest.model_validate(report.manifest)
+    fact = report.summary.get("fact_sheet") or {}
+    store = Store(store_url)
+    summary = ScoreSummary(submission_id=sid, store=store.url, valid=True, executor=executor)
+    try:
+        teacher = (fact.get("teacher") or {}).get("model_id")
+        store.upsert_submission(
+            submission_id=sid, team=manifest.team, model=manifest.model, edition=manifest.edition,
+            track=manifest.track, backend=manifest.backend, n_params=fact.get("n_params"),
+            train_flops=fact.get("train_flops"), words_seen=fact.get("words_seen"), teacher=teacher,
+            meta=_meta(report), synthetic=False,
+        )
+        rep_dict = report.to_dict()
+        old = store.submission(sid) or {}
+        if json.dumps(old.get("validation_report"), sort_keys=True) != json.dumps(rep_dict, sort_keys=True):
+            store.set_validation_report(sid, rep_dict)
+        hashes: dict[str, str] = {}
+        ledger = report.summary.get("ledger") or {}
+        required = list(report.summary.get("required_checkpoints", []))
+        for ck in required:
+            folder = root / (manifest.model_location.path or "") / ck
+            hashes[ck] = checkpoint_content_hash(folder) if folder.is_dir() else f"hub:{ck}"
+            meta = json.loads((folder / "babylm_checkpoint.json").read_text()) if folder.is_dir() else {}
+            store.upsert_checkpoint(submission_id=sid, name=ck, words_seen=int(ledger["checkpoints"][ck]),
+                                    train_flops=meta.get("train_flops"), content_hash=hashes[ck])
+        jobs, summary.sampled_checkpoints = plan_jobs(
+            root, manifest, report, gold=gold, sample=sample, seed=seed, tolerance=tolerance, plugins=plugins,
+            content_hashes=hashes,
+        )
+        summary.jobs_total = len(jobs)
+        done = _done_keys(store, sid)
+        todo = [j for j in jobs if (j["checkpoint"], j["task"], j["kind"] == "reeval") not in done]
+        summary.jobs_skipped = len(jobs) - len(todo)
+        ex = make_executor(executor, address=address, num_cpus=num_cpus, gpus_per_job=gpus_per_job)
+        try:
+            _run(ex, todo, store, summary, progress)
+        finally:
+            ex.close()
+    finally:
+        store.close()
+    return summary
+
+
+def _run(ex: Any, todo: list[dict[str, Any]], store: Any, summary: ScoreSummary, progress: bool) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from babylm.output import err_console
+
+    with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=err_console, disable=not progress,
+                  transient=True) as bar:
+        tid = bar.add_task("", total=len(todo))
+        for job, res in ex.map_unordered(run_job, todo):
+            bar.update(tid, advance=1, description=f"{job['checkpoint']}/{job['task']} ({job['kind']})")
+            if "error" in res:
+                summary.failures.append({"checkpoint": job["checkpoint"], "task": job["task"], "kind": job["kind"],
+                                         "error": res["error"]})
+                continue
+            # Flags first: a crash between the two writes re-runs the job, and flags are idempotent.
+            for fl in res.get("flags", []):
+                new = store.add_flag(submission_id=job["submission_id"], reason=fl["reason"], by=SCORER_BY,
+                                     checkpoint=fl.get("checkpoint"), task=fl.get("task"))
+                summary.flags.append(fl)
+                summary.flags_added += int(new)
+            summary.rows_inserted += store.add_scores(res["rows"])
+            summary.jobs_run += 1
