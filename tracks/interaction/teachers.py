@@ -119,7 +119,8 @@ class Teacher(ABC):
     def _generate(self, prompt: str, max_words: int) -> str: ...
 
     def _correct(self, context: str, student_text: str) -> str:
-        n = max(1, len(student_text.split()))
+        # some slack over the student's length: protocols truncate the winner themselves
+        n = max(8, 2 * len(student_text.split()))
         return self._generate(CORRECT_PROMPT.format(context=context, student=student_text), n)
 
     def _score_raw(self, context: str, student_text: str, rubric: tuple[str, ...]) -> str:
@@ -343,7 +344,7 @@ def make_teacher(
         return LocalHFTeacher(spec[len("local:") :], seed=seed, model_id=model)
     if spec.startswith(("http://", "https://")):
         if not model:
-            raise BabyLMError("an HTTP teacher needs its model id", hint="pass --teacher-model NAME")
+            raise BabyLMError("an HTTP teacher needs its model id (--teacher-model NAME)")
         return OpenAICompatTeacher(spec, model, api_key=api_key, chat=chat)
     raise BabyLMError(
         f"unknown teacher {spec!r}", hint="use scripted, local:PATH or http://HOST:PORT (with --teacher-model)"

@@ -1,0 +1,15 @@
+"""Shared fixtures for the interaction tests: a tiny local teacher model saved once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tiny_teacher_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer GPT-2 trained for a few steps on the demo corpus, saved with its tokenizer."""
+    from babylm.tracks.interaction.policy import build_tiny_teacher
+
+    return build_tiny_teacher(tmp_path_factory.mktemp("teacher") / "teacher", n_words=3000, steps=15, seed=0)
