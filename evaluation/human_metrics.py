@@ -212,7 +212,7 @@ def child_aoa(months: Sequence[float], proportions: Sequence[float]) -> tuple[fl
     """A word's child AoA: the age where a logistic (from 0 to 1) fitted to the CDI proportions crosses 0.5.
 
     Valid only when the curve rises; the crossing may lie outside the ages observed (as in Chang &
-    Bergen), but not absurdly far (more than 2x the observed span away), which gives NaN.
+    Bergen), but not absurdly far (more than the observed span away, or at age <= 0), which gives NaN.
     """
     fit = fit_sigmoid(months, proportions, fixed_range=(0.0, 1.0))
     if not fit.ok:
@@ -223,7 +223,7 @@ def child_aoa(months: Sequence[float], proportions: Sequence[float]) -> tuple[fl
         return math.nan, SigmoidFit(fit.a, fit.b, fit.c, fit.d, False, "curve does not rise")
     age = fit.crossing(0.5)
     span = hi - lo
-    if not math.isfinite(age) or not lo - 2 * span <= age <= hi + 2 * span:
+    if not math.isfinite(age) or age <= 0 or not lo - span <= age <= hi + span:
         return math.nan, SigmoidFit(fit.a, fit.b, fit.c, fit.d, False, "crossing far outside the ages")
     return age, fit
 
