@@ -95,6 +95,9 @@ class InvalidUTF8(Exception):
         self.offset = offset
         self.reason = reason
 
+    def __reduce__(self):  # worker processes send it back whole
+        return (InvalidUTF8, (self.offset, self.reason))
+
 
 def count_text(text: str) -> int:
     """Words in a str: the canonical rule itself."""

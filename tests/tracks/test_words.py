@@ -1,0 +1,230 @@
+"""Word counting must equal the Python reference exactly, on every input and every chunking."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from babylm.errors import BabyLMError
+from babylm.tracks import words as W
+
+ALL_WHITESPACE = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+# Words made of: ASCII, 2/3/4-byte characters, a lone em dash, BOM, NUL and other non-space controls.
+PIECES = ALL_WHITESPACE + ["\r\n", "a", "Z", "é", "—", "中", "😀", "\ufeff", "\x00", "\x07", "\x1b", "\x7f",
+                           "\u200b", "\x80", "\ud7ff", "\ue000", "ab", "word"]
+
+
+def reference(path: Path, errors: str = "strict") -> int:
+    with open(path, encoding="utf-8", errors=errors) as f:
+        return sum(len(line.split()) for line in f)
+
+
+def write(data: bytes) -> Path:
+    with tempfile.NamedTemporaryFile(delete=False, suffix=".txt") as fd:
+        fd.write(data)
+    return Path(fd.name)
+
+
+def test_whitespace_tables_follow_python() -> None:
+    assert set(W.ASCII_SPACE_BYTES) == {9, 10, 11, 12, 13, 28, 29, 30, 31, 32}
+    non_ascii = set(W.NON_ASCII_SPACE_CHARS)
+    for ch in "\x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000":
+        assert ch in non_ascii
+    assert "\ufeff" not in non_ascii and "\u200b" not in non_ascii
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(PIECES), max_size=80), st.integers(min_value=1, max_value=64))
+def test_matches_reference_on_random_unicode(pieces: list[str], chunk: int) -> None:
+    text = "".join(pieces)
+    path = write(text.encode("utf-8"))
+    try:
+        ref = reference(path)
+        # The per-line reference equals str.split() of the whole text (every line break is whitespace).
+        assert ref == len(text.split()) == W.count_text(text)
+        got = W.count_file(path, chunk_bytes=chunk)
+        assert got.words == ref
+        assert got.bytes == len(text.encode("utf-8"))
+        assert got.sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
+        assert W.count_bytes(text.encode("utf-8")) == ref
+    finally:
+        path.unlink()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300), st.integers(min_value=1, max_value=40))
+def test_matches_reference_on_arbitrary_text(text: str, chunk: int) -> None:
+    data = text.encode("utf-8", "surrogatepass")
+    path = write(data)
+    try:
+        try:
+            ref = reference(path)
+        except UnicodeDecodeError:  # lone surrogates are invalid UTF-8
+            start = data.index(b"\xed")
+            with pytest.raises(BabyLMError, match=rf"invalid UTF-8 at byte {start} "):
+                W.count_file(path, chunk_bytes=chunk)
+            return
+        assert W.count_file(path, chunk_bytes=chunk).words == ref
+    finally:
+        path.unlink()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200), st.integers(min_value=1, max_value=32))
+def test_random_bytes_strict_offset_and_replace(data: bytes, chunk: int) -> None:
+    path = write(data)
+    try:
+        try:
+            data.decode("utf-8")
+            first_bad = None
+        except UnicodeDecodeError as exc:
+            first_bad = exc.start
+        if first_bad is None:
+            assert W.count_file(path, chunk_bytes=chunk).words == reference(path)
+        else:
+            with pytest.raises(BabyLMError, match=rf"at byte {first_bad} \("):
+                W.count_file(path, chunk_bytes=chunk)
+        assert W.count_file(path, errors="replace", chunk_bytes=chunk).words == reference(path, "replace")
+    finally:
+        path.unlink()
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", 0),
+        (b"   \n\t ", 0),
+        (b"one", 1),
+        (b"one two\r\nthree\rfour\n", 4),
+        (b"no final newline", 3),
+        ("a\u00a0b\u3000c\u2028d\x85e".encode(), 5),
+        ("\u2014".encode(), 1),  # a lone em dash is a word (LC_ALL=C wc -w misses it)
+        ("\ufeffhello world".encode(), 2),  # BOM kept as a character: part of the first word
+        ("\ufeff".encode(), 1),
+        (b"a\x1cb\x1dc\x1ed\x1fe", 5),  # file/group/record/unit separators are str whitespace
+        (b"a\x00b\x07c", 1),  # other controls are not
+        (b"a\x0bb\x0cc", 3),
+    ],
+)
+def test_edge_cases(tmp_path: Path, data: bytes, expected: int) -> None:
+    p = tmp_path / "f.txt"
+    p.write_bytes(data)
+    assert reference(p) == expected
+    for chunk in (1, 2, 3, 5, W.CHUNK_BYTES):
+        assert W.count_file(p, chunk_bytes=chunk).words == expected
+
+
+def test_multibyte_character_split_across_chunks(tmp_path: Path) -> None:
+    # Every chunk size from 1 to 12 cuts some of these 2/3/4-byte characters in the middle.
+    text = "x\u00a0é—中😀 y\u3000😀😀z " * 5
+    p = tmp_path / "m.txt"
+    p.write_text(text, encoding="utf-8")
+    for chunk in range(1, 13):
+        assert W.count_file(p, chunk_bytes=chunk).words == len(text.split())
+
+
+def test_invalid_utf8_names_file_and_absolute_offset(tmp_path: Path) -> None:
+    p = tmp_path / "bad.txt"
+    data = b"good words " * 1000 + b"\xe2\x28\xa1 tail"
+    p.write_bytes(data)
+    for chunk in (7, 64, 1 << 20):
+        with pytest.raises(BabyLMError) as info:
+            W.count_file(p, chunk_bytes=chunk)
+        assert str(p) in str(info.value)
+        assert "at byte 11000" in str(info.value)
+        assert "--errors replace" in (info.value.hint or "")
+    assert W.count_file(p, errors="replace").words == len(data.decode("utf-8", "replace").split())
+
+
+def test_truncated_sequence_at_end_of_file(tmp_path: Path) -> None:
+    p = tmp_path / "t.txt"
+    p.write_bytes(b"ab cd \xe2\x80")
+    with pytest.raises(BabyLMError, match="at byte 6 "):
+        W.count_file(p, chunk_bytes=3)
+    assert W.count_file(p, errors="replace").words == 3
+
+
+def test_unknown_errors_mode(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("x")
+    with pytest.raises(BabyLMError, match="unknown --errors"):
+        W.count_words([tmp_path / "a.txt"], errors="ignore")
+
+
+def test_parallel_ranges_match_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Force the worker path with tiny ranges, so range boundaries fall inside words and characters.
+    monkeypatch.setattr(W, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(W, "RANGE_BYTES", 97)
+    text = ("alpha be\u00a0ta\u3000gam—ma 😀😀 δέλτα\r\n" * 40) + "end"
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "b.txt").write_text("x " * 500, encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    res = W.count_words([tmp_path], workers=2, chunk_bytes=13)
+    assert [f.path.name for f in res.files] == ["a.txt", "b.txt", "empty.txt"]
+    assert [f.words for f in res.files] == [len(text.split()), 500, 0]
+    assert res.files[0].sha256 == hashlib.sha256(text.encode()).hexdigest()
+    assert res.total_words == len(text.split()) + 500
+    assert res.to_dict()["total_words"] == res.total_words
+
+
+def test_parallel_reports_first_bad_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(W, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(W, "RANGE_BYTES", 50)
+    data = b"word " * 100 + b"\xff" + b" word" * 50 + b"\xc0"
+    (tmp_path / "bad.txt").write_bytes(data)
+    with pytest.raises(BabyLMError, match="at byte 500 "):
+        W.count_words([tmp_path / "bad.txt"], workers=2, chunk_bytes=16)
+    res = W.count_words([tmp_path / "bad.txt"], workers=2, errors="replace", chunk_bytes=16)
+    assert res.total_words == len(data.decode("utf-8", "replace").split())
+
+
+def test_resolve_paths_folders_globs_hidden_order(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "z.txt").write_text("z")
+    (tmp_path / "b" / "a.txt").write_text("a")
+    (tmp_path / "a.txt").write_text("a")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "x.txt").write_text("x")
+    (tmp_path / ".dot.txt").write_text("x")
+    got = W.resolve_paths([tmp_path])
+    assert [p.relative_to(tmp_path).as_posix() for p in got] == ["a.txt", "b/a.txt", "b/z.txt"]
+    got = W.resolve_paths([str(tmp_path / "b" / "*.txt"), tmp_path / "b" / "a.txt"])
+    assert [p.name for p in got] == ["a.txt", "z.txt"]  # sorted, duplicates dropped
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: [d / "missing.txt"], "no such file or folder"),
+        (lambda d: [d / "empty"], "holds no"),
+        (lambda d: [str(d / "*.nothing")], "matches no files"),
+        (lambda d: [], "no input paths"),
+    ],
+)
+def test_resolve_paths_errors(tmp_path: Path, make, message: str) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / ".only_hidden").write_text("x")
+    with pytest.raises(BabyLMError, match=message) as info:
+        W.resolve_paths(make(tmp_path))
+    assert info.value.hint
+
+
+@pytest.mark.realdata
+def test_real_train_sample_matches_reference(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = shared_data / "babylm_train_sample"
+    files = sorted(folder.rglob("*.train"))
+    assert len(files) >= 6
+    refs = [reference(f) for f in files]
+    for chunk in (W.CHUNK_BYTES, 4099):
+        res = W.count_words(files, workers=1, chunk_bytes=chunk)
+        assert [f.words for f in res.files] == refs
+    monkeypatch.setattr(W, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(W, "RANGE_BYTES", 100_003)
+    res = W.count_words([folder], workers=2)
+    by_name = {f.path: f.words for f in res.files}
+    assert [by_name[f] for f in files] == refs
+    assert sum(refs) == 486_789
