@@ -254,7 +254,7 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
     if row["synthetic"]:
         st.warning(meta.get("synthetic_note", "Synthetic entry: not a real result."), icon="🧪")
     if rank_row["flags"]:
-        st.error(f"Flagged: {rank_row['flags']}", icon="⚑")
+        st.error(f"Flagged: {rank_row['flags']}", icon="🚩")
     if rank_row["missing"]:
         st.warning(f"Incomplete: no score for {rank_row['missing']} (counted as 0).")
     c = st.columns(6)

@@ -451,11 +451,13 @@ class Store:
         return self._frame(stmt.order_by(tbl.c.submission_id))
 
     def boards(self) -> list[tuple[int, str]]:
-        """The (edition, track) pairs that have submissions, newest edition first."""
+        """The (edition, track) pairs that have submissions: newest edition first, then busiest board."""
+        sa = self._sa
         tbl = self.t["submissions"]
         with self._read() as conn:
-            rows = conn.execute(self._sa.select(tbl.c.edition, tbl.c.track).distinct()).all()
-        return sorted(((int(e), str(t)) for e, t in rows), key=lambda x: (-x[0], x[1]))
+            rows = conn.execute(sa.select(tbl.c.edition, tbl.c.track, sa.func.count())
+                                .group_by(tbl.c.edition, tbl.c.track)).all()
+        return [(int(e), str(t)) for e, t, _ in sorted(rows, key=lambda x: (-x[0], -x[2], x[1]))]
 
     def latest_frame(self, submission_ids: Sequence[str] | None = None, *, edition: int | None = None,
                      track: str | None = None) -> pd.DataFrame:

@@ -8,10 +8,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from babylm.leaderboard import store as store_mod
-from babylm.leaderboard.store import ScoreRow, Store, normalize_url
 
 from babylm.errors import BabyLMError
+from babylm.leaderboard import store as store_mod
+from babylm.leaderboard.store import ScoreRow, Store, normalize_url
 
 
 def _sub(store: Store, sid: str = "s1", **kw: object) -> None:

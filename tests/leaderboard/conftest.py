@@ -1,0 +1,25 @@
+"""Fixtures for the leaderboard tests: a small seeded store shared read-only by a session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from babylm.leaderboard.seed import seed_demo
+    from babylm.leaderboard.store import Store
+
+    path = tmp_path_factory.mktemp("lbstore") / "seeded.sqlite"
+    s = Store(path)
+    seed_demo(s, 14, edition=2025, track="strict-small", seed=1)
+    seed_demo(s, 3, edition=2025, track="interaction", seed=2)
+    s.close()
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture()
+def fresh_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'fresh.sqlite'}"

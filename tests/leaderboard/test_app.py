@@ -1,0 +1,149 @@
+"""The Streamlit app with streamlit.testing.v1.AppTest: every page and every filter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from babylm.leaderboard.app_data import STORE_ENV
+from babylm.leaderboard.seed import SYNTHETIC_NOTE, seed_demo
+from babylm.leaderboard.store import ScoreRow, Store
+
+APP = str(Path(__file__).resolve().parents[2] / "leaderboard" / "app.py")
+
+
+def run_app(monkeypatch: pytest.MonkeyPatch, url: str, **query: str) -> AppTest:
+    monkeypatch.setenv(STORE_ENV, url)
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def charts(at: AppTest) -> list:
+    return list(at.get("vega_lite_chart"))
+
+
+def table(at: AppTest):  # noqa: ANN201 - a DataFrame
+    return at.dataframe[0].value
+
+
+def test_ranking_page_shows_every_unflagged_entry_with_the_columns(monkeypatch: pytest.MonkeyPatch,
+                                                                    seeded_url: str) -> None:
+    at = run_app(monkeypatch, seeded_url)
+    assert at.title[0].value.startswith("Ranking")
+    t = table(at)
+    # 14 seeded, one in 13 flagged (hidden by default)
+    assert len(t) == 13
+    for col in ("rank", "rank range", "team", "model", "macro", "macro 95% CI", "blimp", "ewok", "human-likeness",
+                "parameters", "training FLOPs", "words seen", "flags"):
+        assert col in t.columns
+    assert t["rank"].iloc[0] == "1"
+    assert all(x.startswith("🧪") for x in t["team"])
+    assert any("SYNTHETIC" in w.value for w in at.warning)
+    labels = [d.label for d in at.get("download_button")]
+    assert "Download CSV" in labels and "Download JSON" in labels
+
+
+def test_ranking_filters(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    at = run_app(monkeypatch, seeded_url)
+    full = table(at)
+    at.sidebar.toggle(key="f_flagged").set_value(True).run()
+    with_flagged = table(at)
+    assert len(with_flagged) == len(full) + 1
+    assert (with_flagged["flags"] != "").sum() == 1 and with_flagged["rank"].iloc[-1] == ""
+
+    backend = at.sidebar.multiselect(key="f_backend").options[0]
+    at.sidebar.multiselect(key="f_backend").set_value([backend]).run()
+    by_backend = table(at)
+    assert 0 < len(by_backend) < len(with_flagged)
+    at.sidebar.multiselect(key="f_backend").set_value([]).run()
+
+    size = at.sidebar.multiselect(key="f_size").options[0]
+    at.sidebar.multiselect(key="f_size").set_value([size]).run()
+    assert 0 < len(table(at)) <= len(with_flagged)
+    at.sidebar.multiselect(key="f_size").set_value([]).run()
+
+    at.sidebar.toggle(key="f_synth").set_value(False).run()
+    assert len(table(at)) == 0  # the seeded field is all synthetic
+    assert not at.exception
+
+
+def test_track_selector_switches_board(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    at = run_app(monkeypatch, seeded_url)
+    assert set(at.sidebar.selectbox(key="track").options) == {"strict-small", "interaction"}
+    at.sidebar.selectbox(key="track").set_value("interaction").run()
+    assert "interaction" in at.title[0].value
+    assert len(table(at)) == 3
+
+
+def test_learning_curves_page(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    at = run_app(monkeypatch, seeded_url, page="curves")
+    assert at.title[0].value.startswith("Learning curves")
+    assert len(charts(at)) == 1
+    spec = charts(at)[0].proto.spec
+    assert '"log"' in spec and "words_seen" in spec
+    at.multiselect(key="curve_tasks").set_value(["blimp"]).run()
+    assert len(charts(at)) == 1
+    at.multiselect(key="curve_ids").set_value([]).run()
+    assert not charts(at) and any("Pick at least one" in i.value for i in at.info)
+
+
+def test_flops_page_has_frontier(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    at = run_app(monkeypatch, seeded_url, page="flops")
+    assert at.title[0].value.startswith("Score vs training FLOPs")
+    assert len(charts(at)) == 1 and '"log"' in charts(at)[0].proto.spec
+    frontier = at.dataframe[0].value
+    assert len(frontier) >= 1 and frontier["pareto"].all()
+    at.segmented_control(key="flops_y").set_value("human_likeness").run()
+    assert not at.exception and "human_likeness" in charts(at)[0].proto.spec
+
+
+def test_submission_page(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    sid = "synth-2025-strict-small-0013"  # the flagged one
+    at = run_app(monkeypatch, seeded_url, page="submission", id=sid)
+    assert at.selectbox(key="sub_id").value == sid
+    assert any("Flagged" in e.value for e in at.error)
+    assert any(SYNTHETIC_NOTE in w.value for w in at.warning)
+    assert [m.label for m in at.metric][:2] == ["rank", "macro"] and at.metric[0].value == "—"
+    assert len(at.table) == 2  # fact sheet, ledger summary
+    assert len(at.get("progress")) >= 2  # budgets
+    subheads = [h.value for h in at.subheader]
+    for h in ("Fact sheet", "Budgets used against the caps", "Ledger summary", "Scores (last checkpoint per task)",
+              "Learning curves", "Validation report", "Flags"):
+        assert h in subheads
+    tasks = at.dataframe[0].value
+    assert {"blimp", "reading", "aoa"} <= set(tasks["task"])
+    assert len(charts(at)) >= 1
+
+
+def test_interaction_chart_when_meta_has_it(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
+    at = run_app(monkeypatch, seeded_url, page="submission", track="interaction", id="synth-2025-interaction-0001")
+    assert "Interaction: success per round" in [h.value for h in at.subheader]
+    assert len(charts(at)) == 2
+
+
+def test_new_scores_show_up_without_restart(monkeypatch: pytest.MonkeyPatch, fresh_url: str) -> None:
+    s = Store(fresh_url)
+    seed_demo(s, 2, seed=3)
+    at = run_app(monkeypatch, fresh_url)
+    assert len(table(at)) == 2
+    s.upsert_submission(submission_id="late", team="Late", model="m", edition=2025, track="strict-small",
+                        backend="causal")
+    s.add_scores([ScoreRow(submission_id="late", checkpoint="chck_1M", task="blimp", metric="accuracy", value=0.99)])
+    at.run()
+    t = table(at)
+    assert len(t) == 3 and "Late" in set(t["team"])
+    assert "blimp" in t.columns
+
+
+def test_empty_and_missing_store(monkeypatch: pytest.MonkeyPatch, fresh_url: str, tmp_path: Path) -> None:
+    Store(fresh_url)
+    at = run_app(monkeypatch, fresh_url)
+    assert any("empty" in i.value for i in at.info)
+    at = run_app(monkeypatch, f"sqlite:///{tmp_path / 'absent.sqlite'}")
+    assert any("Cannot open" in e.value for e in at.error)
