@@ -230,6 +230,15 @@ def init_bundle(
         raise BabyLMError(f"bundle folder already exists: {out}", "choose another --out or pass --overwrite")
     if backend not in BACKENDS:
         raise BabyLMError(f"unknown backend {backend!r}", f"one of {', '.join(BACKENDS)}")
+    for what, v in (("team", team), ("model", model)):
+        if not _NAME.match(v):
+            raise BabyLMError(f"bad {what} name {v!r}", "use 1-100 letters, digits, spaces or ._+- "
+                              "(starting with a letter or digit)")
+    if teacher is not None:
+        try:
+            Teacher(**teacher)
+        except ValueError as exc:
+            raise BabyLMError(f"bad teacher: {exc}", "give --teacher, --teacher-params, --teacher-words") from None
     run = json.loads((run_dir / "run.json").read_text()) if (run_dir / "run.json").is_file() else {}
     rep = verify_ledger(run_dir / "ledger.jsonl")
     if not rep.ok:

@@ -145,7 +145,7 @@ def _extract_zip(archive: Path, dest: Path, limits: Limits) -> None:
                 raise BabyLMError(
                     f"unsafe archive member {info.filename!r}: symbolic link", "replace links by the files"
                 )
-            if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                 raise BabyLMError(f"unsafe archive member {info.filename!r}: not a regular file", "")
         budget = [0]
         for info in infos:
@@ -470,7 +470,8 @@ def _child_main(backend: str) -> None:
 
 
 def load_checkpoints(
-    paths: Iterable[Path], backend: str = "causal", timeout_s: float = DEFAULT_LIMITS.load_timeout_s
+    paths: Iterable[Path], backend: str = "causal", timeout_s: float = DEFAULT_LIMITS.load_timeout_s,
+    startup_grace_s: float = 60.0,
 ) -> dict[str, dict[str, Any]]:
     """Load each checkpoint for real in one child process, with a deadline per checkpoint.
 
@@ -500,7 +501,7 @@ def load_checkpoints(
 
         threading.Thread(target=pump, daemon=True).start()
         assert proc.stdin is not None
-        # The first checkpoint also pays for importing torch + transformers in the child.
+        # The first checkpoint also pays for importing torch + transformers in the child (startup_grace_s).
         first = True
         try:
             while todo:
@@ -508,7 +509,7 @@ def load_checkpoints(
                 proc.stdin.write(path + "\n")
                 proc.stdin.flush()
                 try:
-                    line = lines.get(timeout=timeout_s + (60.0 if first else 0.0))
+                    line = lines.get(timeout=timeout_s + (startup_grace_s if first else 0.0))
                 except queue.Empty:
                     results[path] = {"ok": False, "timeout": True, "error": f"no result within {timeout_s:g} s"}
                     todo.pop(0)

@@ -1,0 +1,40 @@
+"""The bad-bundle corpus: every bundle is rejected with its specific code, runs no code, writes nothing
+outside its work folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bad_bundles import CORPUS, Bad, build, tree_snapshot
+
+from babylm.submissions.validate import validate_bundle
+
+
+def test_corpus_is_large_and_names_are_unique() -> None:
+    assert len(CORPUS) >= 25
+    assert len({b.name for b in CORPUS}) == len(CORPUS)
+
+
+@pytest.mark.parametrize("bad", CORPUS, ids=[b.name for b in CORPUS])
+def test_bad_bundle_rejected(bad: Bad, built: tuple[Path, Path], tmp_path: Path) -> None:
+    good, gold = built
+    work = tmp_path / "work"
+    work.mkdir()
+    target, sentinel = build(bad, good, work)
+    kwargs = {"allow_scaled": True, "load": False, "workdir": work / "extract"}
+    kwargs.update({k: v for k, v in bad.kwargs.items() if k != "gold"})
+    if bad.kwargs.get("gold"):
+        kwargs["data_root"] = gold
+    outside_before = tree_snapshot(tmp_path)
+    rep = validate_bundle(target, **kwargs)
+    codes = {f.code for f in rep.findings.errors}
+    assert not rep.ok
+    assert bad.code in codes, f"{bad.name}: expected {bad.code}, got {sorted(codes)}"
+    msg = next(f for f in rep.findings.errors if f.code == bad.code)
+    assert msg.message and len(msg.message) > 15  # a specific message, not just a code
+    assert not sentinel.exists(), "bundle code ran"
+    # nothing written outside the work folder (extraction stays under work/extract)
+    new = {p for p in tree_snapshot(tmp_path) - outside_before}
+    assert all(p.startswith("work" + "/") for p in new), new
+    assert not (tmp_path.parent / sentinel.name).exists()

@@ -1,0 +1,52 @@
+"""The validator on a good bundle, its report, and the CLI (exit codes, --json)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tarfile
+from pathlib import Path
+
+from babylm.submissions.validate import validate_bundle
+
+
+def test_good_bundle_is_valid_and_loads(built: tuple[Path, Path]) -> None:
+    bundle, gold = built
+    rep = validate_bundle(bundle, allow_scaled=True, load=True, data_root=gold)
+    assert rep.ok, [f.to_dict() for f in rep.findings.errors]
+    assert rep.findings.codes() >= {"W_SCALED"}
+    s = rep.to_dict()
+    assert s["summary"]["required_checkpoints"] == ["chck_1M", "chck_2M", "chck_3M"]
+    assert s["summary"]["flops"]["claimed"] == s["summary"]["flops"]["analytic"]
+    assert all(v["ok"] for v in s["summary"]["loaded"].values())
+    assert rep.submission_id and rep.submission_id.startswith("team-test--tiny-gpt2-") is False
+    assert rep.submission_id.startswith("team-test-tiny-gpt2-")
+
+
+def test_scaled_entry_is_an_error_without_the_flag(built: tuple[Path, Path]) -> None:
+    rep = validate_bundle(built[0], load=False)
+    assert [f.code for f in rep.findings.errors] == ["E_SCALED"]
+
+
+def test_good_bundle_as_tar_gz(built: tuple[Path, Path], tmp_path: Path) -> None:
+    arc = tmp_path / "b.tar.gz"
+    with tarfile.open(arc, "w:gz") as tf:
+        tf.add(built[0], arcname="mybundle")
+    rep = validate_bundle(arc, allow_scaled=True, load=False, workdir=tmp_path / "w")
+    assert rep.ok, [f.to_dict() for f in rep.findings.errors]
+    assert rep.root == tmp_path / "w" / "bundle" / "mybundle"
+
+
+def test_cli_json_and_exit_codes(run_cli, built: tuple[Path, Path], tmp_path: Path) -> None:
+    r = run_cli("validate", built[0], "--allow-scaled", "--no-load", "--json")
+    assert r.code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["ok"] is True and doc["n_errors"] == 0 and doc["format"] == "babylm.validation/1"
+    bad = tmp_path / "bad"
+    shutil.copytree(built[0], bad)
+    (bad / "fact_sheet.json").write_text("{broken")
+    r = run_cli("validate", bad, "--allow-scaled", "--no-load")
+    assert r.code == 1
+    assert "E_FACT_SHEET_JSON" in r.stdout and "INVALID" in r.stdout
+    r = run_cli("validate", tmp_path / "missing")
+    assert r.code == 2 and "bundle not found" in r.stderr and "Traceback" not in r.output
