@@ -37,7 +37,7 @@ def count_cmd(
     no_manifest: bool = typer.Option(False, "--no-manifest", help="Count only; write no manifest."),
     errors: str = typer.Option("strict", help="Invalid UTF-8: 'strict' stops with the file and byte offset, "
                                "'replace' counts bad bytes as U+FFFD (as Python's errors='replace')."),
-    workers: int = typer.Option(2, min=1, help="Worker processes for large inputs."),
+    workers: int = typer.Option(2, min=1, help="Counting threads for large inputs (one more hashes)."),
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON (plus 'manifest_path')."),
 ) -> None:
     """Count words per file and check the total against the track's budget; write a data manifest.
