@@ -59,6 +59,9 @@ def tiny_gpt2(tokenizer: Any, *, n_layer: int = 2, n_embd: int = 64, n_head: int
 
 def save_policy(model: Any, tokenizer: Any, out_dir: str | Path, extra_json: dict[str, Any] | None = None) -> Path:
     """Save model + tokenizer (+ `extra_json` {file name: data}) into `out_dir` atomically (temp folder, rename)."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # "Writing model shards" bars would flood the run's output
     out_dir = Path(out_dir)
     tmp = out_dir.parent / f".{out_dir.name}.partial"
     shutil.rmtree(tmp, ignore_errors=True)

@@ -219,11 +219,8 @@ class InteractionLedger:
         self.save()
         return deltas
 
-    def seen(self, n_words: int) -> list[str]:
-        """Advance words seen in training (repeats counted); fire due checkpoints; return their names.
-
-        Raises BudgetExceededError before crossing the track's exposure cap.
-        """
+    def check_seen(self, n_words: int) -> None:
+        """Raise BudgetExceededError if training on `n_words` more would cross the exposure cap."""
         if n_words < 0:
             raise ValueError("n_words must be >= 0")
         if self.words_seen + n_words > self.track.exposure_cap:
@@ -232,6 +229,13 @@ class InteractionLedger:
                 f"{self.track.exposure_cap:,}",
                 cap_name="exposure_cap", cap=self.track.exposure_cap, used=self.words_seen, requested=n_words,
             )
+
+    def seen(self, n_words: int) -> list[str]:
+        """Advance words seen in training (repeats counted); fire due checkpoints; return their names.
+
+        Raises BudgetExceededError before crossing the track's exposure cap.
+        """
+        self.check_seen(n_words)
         self.words_seen += n_words
         due = [
             name
