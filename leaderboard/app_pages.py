@@ -18,12 +18,13 @@ from babylm.leaderboard import aggregate as ag
 from babylm.leaderboard import app_data as data
 
 PAGES = {"ranking": "Ranking", "curves": "Learning curves", "flops": "Score vs FLOPs", "submission": "Submission"}
-SYNTH_BANNER = ("This board contains SYNTHETIC entries (made by `babylm leaderboard --seed-demo`, marked 🧪): "
-                "they are not real models or results.")
+SYNTH_BANNER = ("This board contains SYNTHETIC entries (made by `babylm leaderboard --seed-demo`, marked "
+                "[synthetic]): they are not real models or results.")
+SYNTH_MARK = "[synthetic] "
 
 
 def _label(row: Any) -> str:
-    mark = "🧪 " if row["synthetic"] else ""
+    mark = SYNTH_MARK if row["synthetic"] else ""
     return f"{mark}{row['team']} / {row['model']} ({row['submission_id']})"
 
 
@@ -33,7 +34,7 @@ def _q(name: str, default: str | None = None) -> str | None:
 
 
 def _downloads(df: pd.DataFrame, stem: str, key: str) -> None:
-    c1, c2, _ = st.columns([1, 1, 6])
+    c1, c2, _ = st.columns([2, 2, 5])
     c1.download_button("Download CSV", df.to_csv(index=False).encode(), f"{stem}.csv", "text/csv", key=f"{key}_csv")
     c2.download_button("Download JSON", df.to_json(orient="records", indent=1, date_format="iso").encode(),
                        f"{stem}.json", "application/json", key=f"{key}_json")
@@ -87,7 +88,7 @@ def main() -> None:
     st.sidebar.caption(f"{len(view)} of {len(frame)} entries shown · store revision {token.rsplit('#', 1)[-1]}")
 
     if frame["synthetic"].astype(bool).any():
-        st.warning(SYNTH_BANNER, icon="🧪")
+        st.warning(SYNTH_BANNER)
     {"ranking": page_ranking, "curves": page_curves, "flops": page_flops, "submission": page_submission}[page](
         url, token, edition, track, b, view)
 
@@ -99,8 +100,9 @@ def ranking_table(view: pd.DataFrame, tasks: tuple[str, ...]) -> pd.DataFrame:
         "rank": [("" if np.isnan(r) else f"{int(r)}{' ≈' if s else ''}") for r, s in
                  zip(view["rank"], view["same_as_above"], strict=True)],
         "rank range": view["rank_range"],
-        "team": [("🧪 " if s else "") + x for x, s in zip(view["team"], view["synthetic"].astype(bool), strict=True)],
+        "team": view["team"],
         "model": view["model"],
+        "synthetic": view["synthetic"].astype(bool),
         "macro": view["macro"],
         "macro 95% CI": [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(view["macro_low"], view["macro_high"], strict=True)],
     })
@@ -134,6 +136,7 @@ def page_ranking(url: str, token: str, edition: int, track: str, b: dict, view: 
         "training FLOPs": st.column_config.NumberColumn(format="%.2e"),
         "words seen": st.column_config.NumberColumn(format="compact"),
         "submission": st.column_config.TextColumn(help="open it on the Submission page"),
+        "synthetic": st.column_config.CheckboxColumn(help="made by --seed-demo: not a real entry", width="small"),
     }
     for task in b["tasks"]:
         cfg[task] = st.column_config.NumberColumn(format="%.3f")
@@ -227,7 +230,10 @@ def page_flops(url: str, token: str, edition: int, track: str, b: dict, view: pd
     st.altair_chart((points + front).properties(height=480).interactive(), width="stretch")
     shown = pts.sort_values("train_flops")[["team", "model", "submission_id", "backend", "n_params", "train_flops",
                                             y_name, "pareto"]]
-    st.dataframe(shown[shown["pareto"]], hide_index=True, key="pareto_table")
+    st.dataframe(shown[shown["pareto"]], hide_index=True, key="pareto_table", column_config={
+        "n_params": st.column_config.NumberColumn("parameters", format="compact"),
+        "train_flops": st.column_config.NumberColumn("training FLOPs", format="%.2e"),
+        y_name: st.column_config.NumberColumn(format="%.4f")})
     _downloads(shown, f"flops_{edition}_{track}", "flops")
 
 
@@ -250,11 +256,11 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
     row = info["row"]
     rank_row = frame[frame["submission_id"] == sid].iloc[0]
     meta = row.get("meta") or {}
-    st.title(f"{'🧪 ' if row['synthetic'] else ''}{row['team']} / {row['model']}")
+    st.title(f"{SYNTH_MARK if row['synthetic'] else ''}{row['team']} / {row['model']}")
     if row["synthetic"]:
-        st.warning(meta.get("synthetic_note", "Synthetic entry: not a real result."), icon="🧪")
+        st.warning(meta.get("synthetic_note", "Synthetic entry: not a real result."))
     if rank_row["flags"]:
-        st.error(f"Flagged: {rank_row['flags']}", icon="🚩")
+        st.error(f"Flagged: {rank_row['flags']}")
     if rank_row["missing"]:
         st.warning(f"Incomplete: no score for {rank_row['missing']} (counted as 0).")
     c = st.columns(6)
@@ -272,7 +278,7 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
         st.subheader("Fact sheet")
         facts = {"submission": sid, "edition": row["edition"], "track": row["track"], "backend": row["backend"],
                  "teacher": row["teacher"] or "—", **(meta.get("fact_sheet") or {})}
-        st.table(pd.DataFrame({"field": list(facts), "value": [str(v) for v in facts.values()]}))
+        st.table(pd.DataFrame({"field": list(facts), "value": [_show(v) for v in facts.values()]}))
     with right:
         st.subheader("Budgets used against the caps")
         rows = ag.budget_rows(meta.get("budgets") or {})
@@ -288,7 +294,7 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
         st.subheader("Ledger summary")
         ledger = meta.get("ledger_summary")
         if ledger:
-            st.table(pd.DataFrame({"field": list(ledger), "value": [str(v) for v in ledger.values()]}))
+            st.table(pd.DataFrame({"field": list(ledger), "value": [_show(v) for v in ledger.values()]}))
         else:
             st.caption("No ledger summary in this submission.")
 
@@ -340,11 +346,22 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
     export = {"submission": {k: v for k, v in row.items() if k not in ("created", "updated")},
               "rank": rank_row[["rank", "rank_range", "macro", "macro_low", "macro_high", "human_likeness"]].to_dict(),
               "scores": latest.to_dict(orient="records")}
-    c1, c2, _ = st.columns([1, 1, 6])
+    c1, c2, _ = st.columns([2, 3, 4])
     c1.download_button("Download JSON", json.dumps(export, default=str, indent=1).encode(), f"{sid}.json",
                        "application/json", key="sub_json")
     c2.download_button("Download CSV (all scores)", info["scores"].to_csv(index=False).encode(), f"{sid}_scores.csv",
                        "text/csv", key="sub_csv")
+
+
+def _show(v: Any) -> str:
+    """A fact-sheet value for people: thousands separators for counts, 4 significant digits for floats."""
+    if isinstance(v, bool) or v is None:
+        return "—" if v is None else str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
 
 
 def _fmt(x: Any) -> str:

@@ -72,7 +72,7 @@ def render_ranking(console: Console, board: Board, title: str, limit: int = 20) 
         rank = "—" if rec["rank"] is None else f"{rec['rank']}{' ≈' if rec['same_as_above'] else ''}"
         lo, hi = rec["macro_ci95"]
         table.add_row(
-            rank, f"{'🧪 ' if rec['synthetic'] else ''}{rec['team']} / {rec['model']}",
+            rank, f"{'(synthetic) ' if rec['synthetic'] else ''}{rec['team']} / {rec['model']}",
             f"{rec['macro']:.3f}", f"{lo:.3f}-{hi:.3f}", f"{rec['human_likeness']:.3f}",
             *("—" if rec["tasks"][t] is None else f"{rec['tasks'][t]:.3f}" for t in tasks),
             rec["flags"] or "",

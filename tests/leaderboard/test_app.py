@@ -39,11 +39,11 @@ def test_ranking_page_shows_every_unflagged_entry_with_the_columns(monkeypatch: 
     t = table(at)
     # 14 seeded, one in 13 flagged (hidden by default)
     assert len(t) == 13
-    for col in ("rank", "rank range", "team", "model", "macro", "macro 95% CI", "blimp", "ewok", "human-likeness",
+    for col in ("rank", "rank range", "team", "model", "synthetic", "macro", "macro 95% CI", "blimp", "ewok", "human-likeness",
                 "parameters", "training FLOPs", "words seen", "flags"):
         assert col in t.columns
     assert t["rank"].iloc[0] == "1"
-    assert all(x.startswith("🧪") for x in t["team"])
+    assert t["synthetic"].all()
     assert any("SYNTHETIC" in w.value for w in at.warning)
     labels = [d.label for d in at.get("download_button")]
     assert "Download CSV" in labels and "Download JSON" in labels
