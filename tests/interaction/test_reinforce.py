@@ -1,0 +1,87 @@
+"""reinforce end to end: rubric scores, explicit parse failures skipped from the update, word accounting."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import pytest
+
+from babylm.tracks.interaction.driver import RoundDriver, get_protocol, open_run
+from babylm.tracks.interaction.episodes import read_episodes
+from babylm.tracks.interaction.proto_reinforce import reinforce_loss
+from babylm.tracks.interaction.teachers import ScriptedTeacher
+from babylm.tracks.rules import get_track
+
+TRACK = get_track("interaction").scaled(Fraction(1, 10_000))
+OPTS = {"n_rounds": 2, "episodes_per_round": 6, "corpus_words": 1500}
+
+
+def _flaky_scorer():
+    calls = {"n": 0}
+
+    def score(context, text, rubric):
+        calls["n"] += 1
+        if calls["n"] % 3 == 0:
+            return "What a lovely story!"  # no rubric numbers: must be a logged parse failure
+        lvl = min(3, len(text.split()) // 2)
+        return "\n".join(f"{name}: {lvl}" for name in rubric)
+
+    return score
+
+
+def test_loss_gradient_direction():
+    import torch
+
+    from babylm.tracks.interaction.policy import completion_logprobs, tiny_gpt2, train_tokenizer
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    tok = train_tokenizer("the dog runs . the cat sleeps .\n" * 20, vocab_size=280)
+    model = tiny_gpt2(tok, n_layer=1, n_embd=32)
+    p, good, bad = tok("the").input_ids, tok(" dog runs").input_ids, tok(" cat sleeps").input_ids
+
+    def lps():
+        with torch.no_grad():
+            lp, _ = completion_logprobs(model, [p, p], [good, bad], tok.pad_token_id)
+        return lp
+
+    before = lps()
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    for _ in range(3):
+        lp, _ = completion_logprobs(model, [p, p], [good, bad], tok.pad_token_id)
+        loss = reinforce_loss(lp, torch.tensor([1.0, 0.0]), baseline=0.5)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    after = lps()
+    assert after[0] > before[0] and after[1] < before[1]
+
+
+@pytest.mark.parametrize("rewards_as_words", [False, True])
+def test_two_rounds_with_parse_failures(tmp_path, rewards_as_words):
+    out = tmp_path / "run"
+    teacher = ScriptedTeacher({"score": _flaky_scorer()})
+    run = open_run(out, protocol="reinforce", track=TRACK, teacher=teacher, rewards_as_words=rewards_as_words,
+                   options=OPTS)
+    summary = RoundDriver(get_protocol("reinforce")(run, **OPTS), out, 2, progress=False).run()
+    turns = read_episodes(out / "episodes.jsonl")
+    assert len(turns) == 12
+    failed = [t for t in turns if "parse_error" in t["outcome"]]
+    assert len(failed) == 4 and all(t["outcome"]["reward"] is None for t in failed)
+    assert all(t["teacher"] == "What a lovely story!" for t in failed)
+    scored = [t for t in turns if t["outcome"]["reward"] is not None]
+    assert all(0.0 <= t["outcome"]["reward"] <= 1.0 for t in scored)
+    data0 = json.loads((out / "rounds" / "0" / "data.json").read_text())["data"]
+    assert len(data0) == 4  # the two parse failures of round 0 are not in the update
+    metrics = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [m["parse_failures"] for m in metrics] == [2, 2] and [m["n_scored"] for m in metrics] == [4, 4]
+    assert summary["variants"]["default"][0] == pytest.approx(
+        sum(t["outcome"]["reward"] for t in scored if t["round"] == 0) / 4)
+    # ledger = independent recount of the logged texts
+    counts = json.loads((out / "word_ledger.json").read_text())["counts"]
+    assert counts["corpus"] == sum(len(t["inputs"]["prompt"].split()) for t in turns)
+    assert counts["student_generated"] == sum(len(t["outputs"].split()) for t in turns)
+    reward_words = sum(len(t["teacher"].split()) for t in turns)
+    assert counts["reward"] == (reward_words if rewards_as_words else 0)
+    assert summary["ledger"]["input"] == counts["corpus"] + counts["reward"]
