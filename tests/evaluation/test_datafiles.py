@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+
+from babylm.errors import BabyLMError
 from babylm.evaluation.api import Item, ScoreRequest
 from babylm.evaluation.datafiles import (
     CountMismatchWarning,
@@ -23,8 +25,6 @@ from babylm.evaluation.datafiles import (
     zip_password,
 )
 from babylm.evaluation.zipcrypto import write_encrypted_zip
-
-from babylm.errors import BabyLMError
 
 ROWS = [{"a": i, "b": f"row {i}"} for i in range(5)]
 JSONL = "".join(json.dumps(r) + "\n" for r in ROWS)
