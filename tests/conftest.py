@@ -50,37 +50,10 @@ def run_cli(capsys):
     return run
 
 
-TINY_TEXT = (
-    "the cat sees the dog . the dogs see the cat . a bird sings . the birds sing . "
-    "does the cat like milk ? yes it does . no it does not . look at the big red ball . "
-) * 20
-
-
-def make_tiny_causal_lm(folder: Path, text: str = TINY_TEXT, n_layer: int = 2, n_embd: int = 32) -> Path:
-    """A random-weight GPT-2 with a locally trained byte-level BPE tokenizer, saved as safetensors."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=300, special_tokens=["<|endoftext|>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator([text], trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|endoftext|>", eos_token="<|endoftext|>",
-                                   unk_token="<|endoftext|>", pad_token="<|endoftext|>")
-    eos = fast.convert_tokens_to_ids("<|endoftext|>")
-    cfg = GPT2Config(n_layer=n_layer, n_embd=n_embd, n_head=2, vocab_size=len(fast), n_positions=256,
-                     bos_token_id=eos, eos_token_id=eos, pad_token_id=eos)
-    import torch
-
-    torch.manual_seed(0)
-    GPT2LMHeadModel(cfg).save_pretrained(folder, safe_serialization=True)
-    fast.save_pretrained(folder)
-    return folder
-
 
 @pytest.fixture(scope="session")
 def tiny_causal_lm(tmp_path_factory) -> Path:
-    """Session-wide tiny GPT-2 folder (random weights): loads with AutoModelForCausalLM offline."""
-    return make_tiny_causal_lm(tmp_path_factory.mktemp("tiny_gpt2"))
+    """Session-wide tiny GPT-2 folder (random weights, safetensors + local tokenizer), loadable offline."""
+    from babylm.evaluation.tinymodels import tiny_checkpoint
+
+    return tiny_checkpoint(tmp_path_factory.mktemp("tiny_gpt2"), "gpt2", width=32)

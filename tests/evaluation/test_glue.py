@@ -75,3 +75,14 @@ def test_real_glue_files_have_the_official_counts(shared_data):
         _train, valid = find_glue_files(root, name)
         assert len(read_rows(valid)) == GLUE_TASKS[name].expected_valid
     assert "boolq" not in available_tasks(root)  # boolq.train is not in this copy
+
+
+def test_finetune_cli_keeps_going_when_a_task_fails(tmp_path, tiny_causal_lm, run_cli):
+    root = _write_rte_like(tmp_path)
+    r = run_cli("finetune", tiny_causal_lm, "--data", root, "--tasks", "rte,wsc", "--epochs", "1",
+                "--max-train", "8", "--json", "--out", tmp_path / "glue.json")
+    assert r.code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["rte"]["n_items"] == 32 and out["rte"]["error"] is None
+    assert "no wsc.train/valid.jsonl" in out["wsc"]["error"]
+    assert json.loads((tmp_path / "glue.json").read_text())["rte"]["config"]["lr"] == 3e-5
