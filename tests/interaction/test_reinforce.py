@@ -14,7 +14,7 @@ from babylm.tracks.interaction.teachers import ScriptedTeacher
 from babylm.tracks.rules import get_track
 
 TRACK = get_track("interaction").scaled(Fraction(1, 10_000))
-OPTS = {"n_rounds": 2, "episodes_per_round": 6, "corpus_words": 1500}
+OPTS = {"episodes_per_round": 6, "corpus_words": 1500}
 
 
 def _flaky_scorer():
@@ -63,7 +63,7 @@ def test_two_rounds_with_parse_failures(tmp_path, rewards_as_words):
     out = tmp_path / "run"
     teacher = ScriptedTeacher({"score": _flaky_scorer()})
     run = open_run(out, protocol="reinforce", track=TRACK, teacher=teacher, rewards_as_words=rewards_as_words,
-                   options=OPTS)
+                   options=OPTS, n_rounds=2)
     summary = RoundDriver(get_protocol("reinforce")(run, **OPTS), out, 2, progress=False).run()
     turns = read_episodes(out / "episodes.jsonl")
     assert len(turns) == 12

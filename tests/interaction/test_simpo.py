@@ -16,14 +16,14 @@ from babylm.tracks.interaction.word_ledger import BudgetExceededError
 from babylm.tracks.rules import get_track
 
 TRACK = get_track("interaction").scaled(Fraction(1, 10_000))  # budget 10,000 words; checkpoints every 100 seen
-SMALL = {"n_rounds": 2, "windows_per_round": 4, "corpus_words": 1500, "lm_epochs": 1, "simpo_epochs": 1}
+SMALL = {"windows_per_round": 4, "corpus_words": 1500, "lm_epochs": 1, "simpo_epochs": 1}
 
 
 def _run(out, track, teacher, **opts):
     options = SMALL | opts
-    run = open_run(out, protocol="simpo", track=track, teacher=teacher, seed=0, options=options)
+    run = open_run(out, protocol="simpo", track=track, teacher=teacher, seed=0, options=options, n_rounds=2)
     proto = get_protocol("simpo")(run, **options)
-    return run, RoundDriver(proto, out, options["n_rounds"], progress=False)
+    return run, RoundDriver(proto, out, 2, progress=False)
 
 
 def _recount(turns):

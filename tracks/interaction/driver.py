@@ -3,7 +3,7 @@
 Contract (protocols and the GAMES helper build on it):
 
 - `RunContext`: what a protocol gets: `run_dir`, `run_id`, `track`, `teacher` (or None), `seed`,
-  `variant`, `options`, `ledger` (InteractionLedger), `log` (EpisodeLog).
+  `variant`, `options`, `n_rounds`, `ledger` (InteractionLedger), `log` (EpisodeLog).
 - `InteractionProtocol` (ABC), built by a factory `factory(run: RunContext, **options)`:
     - `deploy(round) -> list`: play episodes with the current policy, log every turn to `run.log` and
       charge every string the student sees to `run.ledger` (returns the episodes, or their ids);
@@ -63,6 +63,7 @@ class RunContext:
     log: EpisodeLog
     variant: str = "default"
     options: dict[str, Any] = field(default_factory=dict)
+    n_rounds: int = 1  # rounds asked for in this invocation (protocols slice their corpus by it)
 
     def policy_dir(self, round_: int) -> Path:
         """Where the policy trained in `round_` lives (RUN/rounds/<r>/policy)."""
@@ -143,6 +144,7 @@ def open_run(
     variant: str = "default",
     rewards_as_words: bool = False,
     options: dict[str, Any] | None = None,
+    n_rounds: int = 1,
 ) -> RunContext:
     """Create (or reopen, checking it matches) an interaction run folder and its ledger and log."""
     run_dir = Path(run_dir)
@@ -178,7 +180,7 @@ def open_run(
         write_json_atomic(run_json, {"format": RUN_FORMAT, "run_id": run_id, **ident})
     ledger = InteractionLedger(track, run_dir, rewards_as_words=rewards_as_words)
     log = EpisodeLog(run_dir / EPISODES_FILE, run=run_id)
-    return RunContext(run_dir, run_id, track, teacher, seed, ledger, log, variant, options)
+    return RunContext(run_dir, run_id, track, teacher, seed, ledger, log, variant, options, n_rounds)
 
 
 class RoundDriver:
@@ -274,7 +276,9 @@ class RoundDriver:
     def _run_steps(self, todo: list[tuple[int, str]], state: dict[str, Any]) -> None:
         from rich.progress import Progress
 
-        with Progress(disable=not self.progress, transient=True) as bar:
+        from babylm.output import err_console
+
+        with Progress(disable=not self.progress, transient=True, console=err_console) as bar:
             task = bar.add_task(f"{self.protocol.name}", total=len(todo))
             for round_, step in todo:
                 bar.update(task, description=f"{self.protocol.name} round {round_}: {step}")

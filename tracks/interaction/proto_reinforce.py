@@ -51,7 +51,6 @@ class ReinforceProtocol(StudentProtocol):
         prompt_tokens: int = 8,
         gen_tokens: int = 16,
         episodes_per_round: int = 8,
-        n_rounds: int = 2,
         epochs: int = 1,
         lr: float = 1e-3,
         top_p: float = 1.0,
@@ -63,7 +62,7 @@ class ReinforceProtocol(StudentProtocol):
     ) -> None:
         super().__init__(run, **student)
         self.prompt_tokens, self.gen_tokens = prompt_tokens, gen_tokens
-        self.episodes_per_round, self.n_rounds, self.epochs = episodes_per_round, n_rounds, epochs
+        self.episodes_per_round, self.epochs = episodes_per_round, epochs
         self.lr, self.top_p, self.baseline = lr, top_p, baseline
         self.length_bonus, self.target_words = length_bonus, target_words
         self.rubric = tuple(rubric)
@@ -74,7 +73,7 @@ class ReinforceProtocol(StudentProtocol):
 
         tok = self.tokenizer
         gen = torch.Generator().manual_seed(self.run.seed * 1000 + round_)
-        wins = self.windows(round_, self.n_rounds, self.prompt_tokens, self.episodes_per_round)
+        wins = self.windows(round_, self.run.n_rounds, self.prompt_tokens, self.episodes_per_round)
         for e, prompt_ids in enumerate(wins):
             prompt = tok.decode(prompt_ids)
             out_ids, logp = sample(self.model, prompt_ids, self.gen_tokens, top_p=self.top_p, generator=gen)

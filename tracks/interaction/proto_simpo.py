@@ -52,7 +52,6 @@ class SimPOProtocol(StudentProtocol):
         window: int = 32,
         context: int = 16,
         windows_per_round: int = 8,
-        n_rounds: int = 2,
         lm_epochs: int = 2,
         simpo_epochs: int = 1,
         lr: float = 1e-3,
@@ -69,7 +68,7 @@ class SimPOProtocol(StudentProtocol):
 
             raise BabyLMError(f"context ({context}) must be between 0 and window ({window}) tokens")
         self.window, self.context = window, context
-        self.windows_per_round, self.n_rounds = windows_per_round, n_rounds
+        self.windows_per_round = windows_per_round
         self.lm_epochs, self.simpo_epochs = lm_epochs, simpo_epochs
         self.lr, self.beta, self.gamma = lr, beta, gamma_ratio * beta
         self.lm_weight, self.top_p, self.batch = lm_weight, top_p, batch
@@ -82,7 +81,7 @@ class SimPOProtocol(StudentProtocol):
         tok = self.tokenizer
         gen = torch.Generator().manual_seed(self.run.seed * 1000 + round_)
         episodes = []
-        for e, win in enumerate(self.windows(round_, self.n_rounds, self.window, self.windows_per_round)):
+        for e, win in enumerate(self.windows(round_, self.run.n_rounds, self.window, self.windows_per_round)):
             ctx_ids = win[: self.context]
             ctx_text = tok.decode(ctx_ids)
             loser_ids, logp = sample(self.model, ctx_ids, self.window - self.context, top_p=self.top_p, generator=gen)

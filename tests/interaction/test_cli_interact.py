@@ -1,0 +1,81 @@
+"""`babylm interact`: JSON report, resume by re-running, one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from babylm.cli import app
+from babylm.errors import BabyLMError
+from babylm.tracks.interaction.cli import parse_options
+from babylm.tracks.interaction.episodes import read_episodes
+
+BABYLM = [sys.executable, "-m", "babylm.cli"]
+FAST = ["--scale", "1/10000", "--option", "windows_per_round=3", "--option", "corpus_words=1200",
+        "--option", "lm_epochs=1"]
+
+
+def test_parse_options():
+    assert parse_options(["a=1", "b=0.5", "c=text", "d=[1,2]", "e=true"]) == {
+        "a": 1, "b": 0.5, "c": "text", "d": [1, 2], "e": True}
+    with pytest.raises(BabyLMError, match="KEY=VALUE"):
+        parse_options(["oops"])
+
+
+def test_simpo_json_and_resume(tmp_path):
+    out = tmp_path / "run"
+    args = ["interact", "--protocol", "simpo", "--out", str(out), "--rounds", "2", *FAST, "--json"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["protocol"] == "simpo" and report["rounds"] == 2 and report["track"] == "2025/interaction"
+    assert report["metric"] == "heldout_logprob" and len(report["variants"]["default"]) == 2
+    assert report["ledger"]["input"] == report["ledger"]["corpus"] + report["ledger"]["teacher_visible"]
+    n = len(read_episodes(Path(report["episodes"])))
+    assert n == 6
+    # re-running the finished command resumes: nothing is redone, same report
+    again = json.loads(CliRunner().invoke(app, args).stdout)
+    assert again["variants"] == report["variants"] and len(read_episodes(Path(report["episodes"]))) == n
+    # a third round extends the run
+    more = CliRunner().invoke(app, [*args[:6], "3", *args[7:]])
+    assert more.exit_code == 0, more.output
+    assert len(json.loads(more.stdout)["variants"]["default"]) == 3
+
+
+def test_reinforce_human_output(tmp_path):
+    res = CliRunner().invoke(app, ["interact", "--protocol", "reinforce", "--out", str(tmp_path / "r"),
+                                   "--rounds", "1", "--scale", "1/10000", "--option", "episodes_per_round=3",
+                                   "--option", "corpus_words=1200"])
+    assert res.exit_code == 0, res.output
+    assert "mean_reward" in res.output and "SCALED RUN" in res.output and "words: input" in res.output
+
+
+def _cli(*args, cwd=None):
+    return subprocess.run([*BABYLM, *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+def test_user_errors_exit_2_one_line(tmp_path):
+    res = _cli("interact", "--protocol", "nope", "--out", str(tmp_path / "x"))
+    assert res.returncode == 2 and "unknown interaction protocol 'nope'" in res.stderr
+    assert "Traceback" not in res.stderr and "simpo" in res.stderr  # the hint lists known protocols
+    res = _cli("interact", "--protocol", "simpo", "--out", str(tmp_path / "y"), "--teacher", "http://127.0.0.1:9",
+               "--teacher-model", "gpt-4")
+    assert res.returncode == 2 and "not allowed" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_budget_stop_is_a_user_error_with_log_kept(tmp_path):
+    out = tmp_path / "b"
+    # 1/1000000 of the interaction track: an input budget of 100 words, crossed in round 1 or 2
+    res = CliRunner().invoke(app, ["interact", "--protocol", "simpo", "--out", str(out), "--rounds", "5",
+                                   "--scale", "1/1000000", "--option", "windows_per_round=4",
+                                   "--option", "corpus_words=1500", "--option", "lm_epochs=1"])
+    # babylm.cli.main turns a BabyLMError into one line on stderr and exit code 2
+    assert isinstance(res.exception, BabyLMError) and "input budget" in str(res.exception)
+    state = json.loads((out / "state.json").read_text())
+    assert state["stopped"]["cap"] == "input_budget"
+    assert read_episodes(out / "episodes.jsonl")

@@ -1,0 +1,154 @@
+"""`babylm interact`: run (or resume) an interaction protocol in rounds, inside the track's word budget."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from babylm.errors import BabyLMError
+from babylm.output import emit
+
+
+def parse_options(pairs: list[str] | None) -> dict[str, Any]:
+    """KEY=VALUE pairs -> dict; values are parsed as JSON when they parse (numbers, lists, true), else text."""
+    out: dict[str, Any] = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise BabyLMError(f"--option {pair!r} is not KEY=VALUE", hint="e.g. --option windows_per_round=16")
+        key, raw = pair.split("=", 1)
+        try:
+            out[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key.strip()] = raw
+    return out
+
+
+def run_interaction(
+    protocol: str,
+    out: Path,
+    *,
+    rounds: int = 2,
+    track: str = "interaction",
+    scale: str = "1",
+    teacher: str = "scripted",
+    teacher_model: str | None = None,
+    teacher_params: int | None = None,
+    chat: bool = False,
+    variant: str = "default",
+    seed: int = 0,
+    rewards_as_words: bool = False,
+    options: dict[str, Any] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Open (or resume) the run folder, build teacher and protocol, run the rounds; returns a report dict."""
+    from babylm.tracks.interaction.driver import RoundDriver, get_protocol, open_run
+    from babylm.tracks.interaction.teachers import make_teacher
+    from babylm.tracks.rules import UnknownTrackError, get_track
+
+    try:
+        frac = Fraction(scale)
+    except (ValueError, ZeroDivisionError):
+        raise BabyLMError(f"--scale {scale!r} is not a fraction", hint="e.g. 1/1000") from None
+    if not 0 < frac <= 1:
+        raise BabyLMError(f"--scale must be in (0, 1], got {scale}")
+    try:
+        tr = get_track(track)
+    except UnknownTrackError as exc:
+        raise BabyLMError(str(exc)) from None
+    tr = tr.scaled(frac) if frac != 1 else tr
+    factory = get_protocol(protocol)
+    t = make_teacher(teacher, model=teacher_model, seed=seed, chat=chat)
+    if teacher_params is not None:
+        t.n_params = teacher_params
+    opts = dict(options or {})
+    run = open_run(out, protocol=protocol, track=tr, teacher=t, seed=seed, variant=variant,
+                   rewards_as_words=rewards_as_words, options=opts, n_rounds=rounds)
+    try:
+        proto = factory(run, **opts)
+    except TypeError as exc:
+        raise BabyLMError(f"bad --option for protocol {protocol}: {exc}") from None
+    try:
+        summary = RoundDriver(proto, out, rounds, progress=progress).run()
+    finally:
+        run.log.close()
+    return {
+        "run_dir": str(out),
+        "protocol": protocol,
+        "track": tr.key,
+        "scale": str(tr.scale),
+        "teacher": t.model_id,
+        "rounds": summary["rounds"],
+        "metric": summary["metric"],
+        "variants": summary["variants"],
+        "ledger": summary["ledger"],
+        "episodes": str(Path(out) / "episodes.jsonl"),
+    }
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("interact")
+    def interact(
+        protocol: str = typer.Option(..., help="Protocol: simpo, reinforce, respect, cogen."),
+        out: Path = typer.Option(..., help="Run folder (created; an existing run there is resumed)."),
+        rounds: int = typer.Option(2, help="Number of rounds (round 0 first)."),
+        track: str = typer.Option("interaction", help="Track whose rules apply, e.g. interaction, 2026/strict."),
+        scale: str = typer.Option("1", help="Scale of budget and schedule for demos/tests, e.g. 1/1000."),
+        teacher: str = typer.Option("scripted", help="scripted, local:PATH (HF folder) or http://HOST:PORT."),
+        teacher_model: str = typer.Option(None, help="Model id served by an HTTP teacher (checked on the allow-list)."),
+        teacher_params: int = typer.Option(None, help="Declared parameter count of the teacher (the under-1B rule)."),
+        chat: bool = typer.Option(False, help="HTTP teacher: use /v1/chat/completions instead of /v1/completions."),
+        variant: str = typer.Option("default", help="Protocol variant (e.g. binary-sup for respect)."),
+        seed: int = typer.Option(0, help="Seed for corpus, sampling and training."),
+        rewards_as_words: bool = typer.Option(
+            False, "--rewards-as-words/--no-rewards-as-words",
+            help="Charge reward text (e.g. the teacher's raw score) to the input budget.",
+        ),
+        option: list[str] = typer.Option(None, help="Protocol option KEY=VALUE (repeatable)."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document (keys below)."),
+    ) -> None:
+        """Run an interaction protocol in rounds: deploy, log, decode, aggregate, train, evaluate.
+
+        Every string shown to the student is charged to the word ledger; a charge that would cross the
+        input budget or the generation cap stops the run cleanly (exit 2; log and checkpoints kept).
+        Re-running the same command resumes after a crash. JSON keys: run_dir, protocol, track, scale,
+        teacher, rounds, metric, variants (variant -> list of the metric per round), ledger (word totals by
+        source, input, words_seen, caps, checkpoints), episodes (path of the episode log).
+        """
+        from babylm.output import scaled_banner
+
+        frac_note = None if scale in ("1", "1/1") else scaled_banner(scale)
+        if frac_note and not as_json:
+            from babylm.output import console
+
+            console.print(frac_note)
+        report = run_interaction(
+            protocol, out, rounds=rounds, track=track, scale=scale, teacher=teacher, teacher_model=teacher_model,
+            teacher_params=teacher_params, chat=chat, variant=variant, seed=seed,
+            rewards_as_words=rewards_as_words, options=parse_options(option), progress=not as_json,
+        )
+
+        def render(console: Any) -> None:
+            from rich.table import Table
+
+            table = Table(title=f"{report['protocol']} on {report['track']} ({report['metric']} per round)")
+            table.add_column("variant")
+            for r in range(report["rounds"]):
+                table.add_column(f"round {r}", justify="right")
+            for v, vals in report["variants"].items():
+                table.add_row(v, *["-" if x is None else f"{x:.4g}" for x in vals])
+            console.print(table)
+            led = report["ledger"]
+            gen_cap = "-" if led["generation_cap"] is None else f"{led['generation_cap']:,}"
+            console.print(
+                f"words: input {led['input']:,} / {led['word_budget']:,} (corpus {led['corpus']:,}, teacher "
+                f"{led['teacher_visible']:,}, reward {led['reward']:,}); student generated "
+                f"{led['student_generated']:,} / {gen_cap}; seen {led['words_seen']:,}; "
+                f"checkpoints {', '.join(led['checkpoints']) or 'none'}"
+            )
+            console.print(f"run folder: {report['run_dir']}")
+
+        emit(report, as_json, render)
