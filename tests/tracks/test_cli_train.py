@@ -1,0 +1,113 @@
+"""`babylm train`, `babylm ledger verify`, `babylm corpus generate` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+TRAIN_KEYS = {"run_dir", "status", "track", "scale", "scaled", "arch", "n_params", "data_words", "words_seen",
+              "tokens_seen", "steps", "train_flops", "checkpoints", "wall_time_s", "final_loss", "message", "extra"}
+VERIFY_KEYS = {"path", "ok", "errors", "warnings", "lines", "words", "tokens", "steps", "flops", "checkpoints",
+               "cap_exceeded", "stopped_at_cap", "complete", "status", "track", "edition", "scale", "exposure_cap",
+               "word_budget"}
+TINY = ["--scale", "1/20000", "--seq-len", "32", "--batch-size", "8", "--vocab-size", "300", "--threads", "1"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    from babylm.tracks.demo_corpus import write_corpus
+
+    d = tmp_path_factory.mktemp("corpus")
+    write_corpus(d, 400, seed=1)
+    return d
+
+
+@pytest.fixture()
+def quiet(monkeypatch):
+    monkeypatch.setenv("BABYLM_NO_PROGRESS", "1")
+
+
+def test_corpus_generate(run_cli, tmp_path: Path) -> None:
+    res = run_cli("corpus", "generate", tmp_path / "c", "--words", "777", "--seed", "2", "--json")
+    assert res.code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["words"] == 777 and len(data["files"]) == 2
+    assert sum(len(Path(f["path"]).read_text().split()) for f in data["files"]) == 777
+    bad = run_cli("corpus", "generate", tmp_path / "c", "--words", "-3")
+    assert bad.code == 2 and "--words" in bad.stderr and "Traceback" not in bad.output
+
+
+def test_train_json_then_verify(run_cli, corpus: Path, tmp_path: Path, quiet) -> None:
+    out = tmp_path / "run"
+    res = run_cli("train", "--data", corpus, "--out", out, "--epochs", "2", *TINY, "--json")
+    assert res.code == 0, res.output
+    data = json.loads(res.stdout)
+    assert set(data) == TRAIN_KEYS
+    assert data["scaled"] and data["scale"] == "1/20000" and data["words_seen"] == 800
+    assert data["checkpoints"] == [f"chck_{i}M" for i in range(1, 11)]  # 50..500 words; 20M is at 1,000
+
+    ok = run_cli("ledger", "verify", out, "--json")
+    assert ok.code == 0, ok.output
+    rep = json.loads(ok.stdout)
+    assert set(rep) == VERIFY_KEYS and rep["ok"] and rep["words"] == 800 and rep["scale"] == "1/20000"
+
+    human = run_cli("ledger", "verify", out / "ledger.jsonl")
+    assert human.code == 0 and "ledger OK" in human.stdout and "SCALED" in human.stdout
+
+    lines = (out / "ledger.jsonl").read_text().splitlines()
+    lines[3] = lines[3].replace('"d_words":', '"d_words":1', 1)
+    (out / "ledger.jsonl").write_text("\n".join(lines) + "\n")
+    broken = run_cli("ledger", "verify", out, "--json")
+    assert broken.code == 1
+    assert json.loads(broken.stdout)["errors"][0].startswith("line 4:")
+
+
+def test_train_human_output_says_scaled(run_cli, corpus: Path, tmp_path: Path, quiet) -> None:
+    res = run_cli("train", "--data", corpus, "--out", tmp_path / "r", "--epochs", "1", *TINY)
+    assert res.code == 0, res.output
+    assert "SCALED" in res.stdout and "SCALED" in res.stderr and "chck_8M" in res.stdout
+
+
+def test_train_past_the_cap_exits_2_and_keeps_the_run(run_cli, corpus: Path, tmp_path: Path, quiet) -> None:
+    out = tmp_path / "capped"
+    res = run_cli("train", "--data", corpus, "--out", out, "--epochs", "13", *TINY)
+    assert res.code == 2
+    assert "exposure cap of 5,000 words" in res.stderr and "words seen" in res.stderr
+    assert "Traceback" not in res.output
+    ok = run_cli("ledger", "verify", out, "--json")
+    assert ok.code == 0 and json.loads(ok.stdout)["stopped_at_cap"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scale", "2"], "--scale"),
+        (["--scale", "x"], "bad --scale"),
+        (["--track", "nope"], "unknown track"),
+        (["--arch", "bert"], "unknown architecture"),
+    ],
+)
+def test_train_user_errors(run_cli, corpus: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    res = run_cli("train", "--data", corpus, "--out", tmp_path / "x", *args)
+    assert res.code == 2 and message in res.stderr and "Traceback" not in res.output
+
+
+def test_train_refuses_data_over_budget_and_missing_data(run_cli, corpus: Path, tmp_path: Path) -> None:
+    over = run_cli("train", "--data", corpus, "--out", tmp_path / "x", "--scale", "1/100000")
+    assert over.code == 2 and "over the 2025/strict-small word budget of 100" in over.stderr
+    assert "SCALED" in over.stderr
+    missing = run_cli("train", "--data", tmp_path / "none", "--out", tmp_path / "y")
+    assert missing.code == 2 and "not found" in missing.stderr
+
+
+def test_verify_missing_ledger(run_cli, tmp_path: Path) -> None:
+    res = run_cli("ledger", "verify", tmp_path)
+    assert res.code == 2 and "no ledger" in res.stderr
+
+
+def test_help_texts(run_cli) -> None:
+    for cmd in (["train"], ["ledger", "verify"], ["corpus", "generate"]):
+        res = run_cli(*cmd, "--help")
+        assert res.code == 0 and "--json" in res.stdout

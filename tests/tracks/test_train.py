@@ -1,0 +1,192 @@
+"""The baseline trainer: word attribution per sequence, checkpoints that load offline, budget and cap."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from babylm.errors import BabyLMError
+from babylm.tracks.demo_corpus import write_corpus
+from babylm.tracks.ledger import ExposureCapError, verify_ledger
+from babylm.tracks.train import TrainOptions, encode_lines, pack_sequences, take_words, train
+
+SCALE = Fraction(1, 10_000)  # strict-small: budget 1,000 words, cap 10,000, checkpoints from 100 words
+
+
+def opts(data: Path, out: Path, **kw) -> TrainOptions:
+    base = dict(data=[data], out=out, scale=SCALE, epochs=2, seq_len=32, batch_size=8, vocab_size=400,
+                progress=False, threads=1)
+    base.update(kw)
+    return TrainOptions(**base)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("corpus")
+    write_corpus(d, 1000, seed=3)
+    return d
+
+
+@pytest.fixture(scope="module")
+def trained(corpus: Path, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "run"
+    return out, train(opts(corpus, out))
+
+
+@pytest.fixture(scope="module")
+def tokenizer(corpus: Path):
+    from babylm.tracks.tokenizer_train import train_tokenizer
+
+    lines = [x for f in sorted(corpus.iterdir()) for x in f.read_text().splitlines()]
+    return train_tokenizer(lines, vocab_size=300)
+
+
+# -- words per sequence ----------------------------------------------------------------------------
+def test_one_epoch_of_sequences_holds_exactly_the_corpus_words(tokenizer) -> None:
+    lines = ["The dog  runs.\n", "  naïve café — x\u00a0y\n", "supercalifragilisticexpialidocious words here\n"]
+    ids, starts = encode_lines(tokenizer, lines)
+    for seq_len in (2, 3, 5, 8, 64):
+        packed = pack_sequences(ids, starts, seq_len, tokenizer.pad_token_id)
+        assert int(packed.words.sum()) == sum(len(x.split()) for x in lines)
+        assert int(packed.tokens.sum()) == len(ids)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("ab é\u00a0\u3000zq.!\t"), max_size=30), max_size=12),
+       st.integers(min_value=2, max_value=17))
+def test_word_attribution_is_exact_for_any_text(tokenizer, texts: list[str], seq_len: int) -> None:
+    lines = [t for t in texts if t.strip()]
+    ids, starts = encode_lines(tokenizer, lines)
+    packed = pack_sequences(ids, starts, seq_len, tokenizer.pad_token_id)
+    assert int(packed.words.sum()) == sum(len(t.split()) for t in lines)
+
+
+def test_a_word_split_across_sequences_counts_where_it_starts(tokenizer) -> None:
+    ids, starts = encode_lines(tokenizer, ["zzzzqqqq zzzzqqqq"])
+    per_word = (len(ids) - 1) // 2  # <eos> then two copies of the same multi-token word
+    assert per_word >= 2
+    packed = pack_sequences(ids, starts, 2, tokenizer.pad_token_id)  # windows cut inside the words
+    assert packed.words.tolist()[0] == 1  # <eos> and the first word's first token
+    assert sum(packed.words.tolist()) == 2
+    first_starts = [i for i, s in enumerate(starts) if s]
+    assert first_starts == [1, 1 + per_word]
+
+
+def test_take_words_cuts_exactly() -> None:
+    lines = ["a b c\n", "d e\n", "f g h i\n"]
+    assert take_words(lines, 4) == ["a b c\n", "d\n"]
+    assert sum(len(x.split()) for x in take_words(lines, 9)) == 9
+
+
+# -- a tiny run ------------------------------------------------------------------------------------
+def test_run_writes_every_due_checkpoint_and_a_verifiable_ledger(trained) -> None:
+    out, res = trained
+    assert res.status == "completed" and res.scaled and res.scale == "1/10000"
+    assert res.data_words == 1000 and res.words_seen == 2000
+    # 2,000 words seen: 100..1,000 and 2,000
+    assert res.checkpoints == [f"chck_{i}M" for i in range(1, 11)] + ["chck_20M"]
+    rep = verify_ledger(out)
+    assert rep.ok and rep.complete and rep.words == 2000 and rep.checkpoints["chck_20M"] == 2000
+    run = json.loads((out / "run.json").read_text())
+    assert run["format"] == "babylm.run/1" and run["scaled"] and run["status"] == "completed"
+    assert run["words_seen"] == 2000 and run["model_config"]["n_layer"] == 2 and run["seq_len"] == 32
+    manifest = json.loads((out / "data_manifest.json").read_text())
+    assert manifest["total_words"] == 1000 and manifest["scale"] == "1/10000"
+    meta = json.loads((out / "chck_20M" / "babylm_checkpoint.json").read_text())
+    assert meta["words_seen"] == 2000 and meta["train_flops"] > 0 and meta["flops_method"] == "analytic-v1"
+
+
+def test_checkpoints_load_offline_with_auto_classes(trained, monkeypatch) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    out, _ = trained
+    ck = out / "chck_5M"
+    assert (ck / "model.safetensors").is_file()
+    model = AutoModelForCausalLM.from_pretrained(ck)
+    tok = AutoTokenizer.from_pretrained(ck)
+    assert tok.bos_token == tok.eos_token == "<|endoftext|>" and tok.pad_token_id is not None
+    enc = tok("The dog runs.", return_offsets_mapping=True)
+    assert enc["offset_mapping"][0] == (0, 3) and len(enc["input_ids"]) >= 3
+    ids = torch.tensor([[tok.bos_token_id, *enc["input_ids"]]])
+    with torch.no_grad():
+        logits = model(ids).logits
+    assert logits.shape == (1, ids.shape[1], len(tok))
+
+
+def test_training_is_deterministic_by_seed(corpus: Path, tmp_path: Path, trained) -> None:
+    out, _ = trained
+    again = tmp_path / "again"
+    train(opts(corpus, again))  # same options: the LR schedule depends on the planned steps
+    a = (out / "chck_5M" / "model.safetensors").read_bytes()
+    b = (again / "chck_5M" / "model.safetensors").read_bytes()
+    assert a == b
+    assert (out / "chck_5M" / "tokenizer.json").read_bytes() == (again / "chck_5M" / "tokenizer.json").read_bytes()
+
+
+def test_more_epochs_than_the_cap_stop_with_an_error_and_keep_the_run(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "capped"
+    with pytest.raises(ExposureCapError) as info:
+        train(opts(corpus, out, epochs=11, scale=Fraction(1, 20_000), max_words=500, batch_size=16))
+    assert "exposure cap of 5,000 words" in str(info.value) and "words seen" in str(info.value)
+    rep = verify_ledger(out)
+    assert rep.ok and rep.stopped_at_cap and rep.words <= 5000 and rep.status == "stopped_at_cap"
+    assert "chck_100M" not in rep.checkpoints or rep.words == 5000
+    for name in rep.checkpoints:
+        assert (out / name / "model.safetensors").is_file()
+    run = json.loads((out / "run.json").read_text())
+    assert run["status"] == "stopped_at_cap" and "exposure cap" in run["message"]
+
+
+def test_data_over_the_budget_is_refused(corpus: Path, tmp_path: Path) -> None:
+    with pytest.raises(BabyLMError, match="over the 2025/strict-small word budget of 500"):
+        train(opts(corpus, tmp_path / "r", scale=Fraction(1, 20_000)))
+    assert not (tmp_path / "r").exists()
+
+
+def test_max_words_trains_on_a_recorded_subset(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sub"
+    res = train(opts(corpus, out, scale=Fraction(1, 20_000), max_words=300, epochs=1))
+    assert res.data_words == 300 and res.words_seen == 300
+    manifest = json.loads((out / "data_manifest.json").read_text())
+    assert manifest["total_words"] == 300 and manifest["files"][0]["path"] == "data/train_subset.txt"
+
+
+def test_llama_tiny_with_grouped_query_attention(corpus: Path, tmp_path: Path) -> None:
+    from transformers import AutoModelForCausalLM
+
+    out = tmp_path / "llama"
+    res = train(opts(corpus, out, arch="llama-tiny", epochs=1, max_words=200, scale=Fraction(1, 20_000)))
+    assert res.checkpoints == ["chck_1M", "chck_2M", "chck_3M", "chck_4M"]  # every 50 words
+    model = AutoModelForCausalLM.from_pretrained(out / "chck_4M")
+    assert model.config.num_key_value_heads < model.config.num_attention_heads
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"arch": "gpt5"}, "unknown architecture"),
+        ({"track": "nope"}, "unknown track"),
+        ({"data": [Path("/no/such/file")]}, "not found"),
+        ({"epochs": 0}, "--epochs"),
+        ({"max_words": 0}, "--max-words"),
+    ],
+)
+def test_bad_options_are_user_errors(corpus: Path, tmp_path: Path, change: dict, message: str) -> None:
+    o = opts(corpus, tmp_path / "x")
+    for k, v in change.items():
+        setattr(o, k, v)
+    with pytest.raises(BabyLMError, match=message):
+        train(o)
+
+
+def test_a_non_empty_output_folder_is_refused(corpus: Path, trained) -> None:
+    out, _ = trained
+    with pytest.raises(BabyLMError, match="not empty"):
+        train(opts(corpus, out))
