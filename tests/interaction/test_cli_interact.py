@@ -34,7 +34,7 @@ def test_simpo_json_and_resume(tmp_path):
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
     assert report["protocol"] == "simpo" and report["rounds"] == 2 and report["track"] == "2025/interaction"
-    assert report["metric"] == "heldout_logprob" and len(report["variants"]["default"]) == 2
+    assert report["metric"] == "pref_acc" and len(report["variants"]["default"]) == 2
     assert report["ledger"]["input"] == report["ledger"]["corpus"] + report["ledger"]["teacher_visible"]
     n = len(read_episodes(Path(report["episodes"])))
     assert n == 6
@@ -79,3 +79,21 @@ def test_budget_stop_is_a_user_error_with_log_kept(tmp_path):
     state = json.loads((out / "state.json").read_text())
     assert state["stopped"]["cap"] == "input_budget"
     assert read_episodes(out / "episodes.jsonl")
+
+
+def test_demo_stage_fast(tmp_path, monkeypatch):
+    import importlib.util
+
+    from babylm.demo import DemoContext
+    from babylm.tracks.interaction import demo
+    from babylm.tracks.rules import get_track
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name.endswith("proto_respect") else real(name, *a))
+    ctx = DemoContext(workdir=tmp_path, track=get_track("strict-small"), scale=1, fast=True)
+    demo.stage_interaction(ctx)
+    root = Path(ctx.state["interaction_dir"])
+    summary = json.loads((root / "summary.json").read_text())
+    assert list(summary["variants"]) == ["simpo"] and len(summary["variants"]["simpo"]) == 2
+    assert (root / "simpo" / "episodes.jsonl").is_file() and (root / "teacher" / "config.json").is_file()

@@ -18,8 +18,9 @@ Words charged per episode (word ledger): "corpus" = the context text, "student_g
 "teacher_visible" = the winner; the correction prompt the teacher sees is a "hidden_prompt" (0 words).
 Words seen (the checkpoint schedule) = words of every training text per epoch: context + winner for LM
 epochs, context + winner + loser for SimPO epochs.
-Metrics per round: heldout_logprob (primary; mean per-token log-prob of held-out corpus windows),
-pref_acc (share of this round's pairs where the trained student's r_w > r_l), n_pairs.
+Metrics per round: pref_acc (primary, in [0, 1] like the leaderboard's success-per-round plot: share of
+this round's teacher-corrected pairs where the trained student's r_w > r_l), heldout_logprob (mean
+per-token log-prob of held-out corpus windows, higher is better), n_pairs.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def simpo_loss(mean_logp_w: Any, mean_logp_l: Any, beta: float = 2.0, gamma: flo
 
 class SimPOProtocol(StudentProtocol):
     name = "simpo"
-    primary_metric = "heldout_logprob"
+    primary_metric = "pref_acc"
 
     def __init__(
         self,

@@ -1,0 +1,77 @@
+"""Demo stage `interaction`: a short simpo run with a tiny local teacher (and a short respect run if present).
+
+Writes WORKDIR/interaction/{teacher, simpo, respect}/ and WORKDIR/interaction/summary.json, whose
+"variants" ({"simpo": [...], "respect/<variant>": [...]}) has the shape of the leaderboard's
+meta["interaction"]; sets ctx.state["interaction_dir"].
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+# The interaction runs use their own tiny scale so that a few hundred words seen reach checkpoints.
+INTERACTION_SCALE = "1/10000"
+
+
+def _combined_summary(root: Path, reports: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    from babylm.tracks.interaction.word_ledger import write_json_atomic
+
+    variants: dict[str, list[Any]] = {}
+    for name, rep in reports.items():
+        for v, vals in rep["variants"].items():
+            variants[name if v == "default" else f"{name}/{v}"] = vals
+    summary = {
+        "format": "babylm.interaction_summary/1",
+        "protocol": "+".join(reports),
+        "metric": {name: rep["metric"] for name, rep in reports.items()},
+        "rounds": max(rep["rounds"] for rep in reports.values()),
+        "variants": variants,
+        "runs": {name: rep["run_dir"] for name, rep in reports.items()},
+    }
+    write_json_atomic(root / "summary.json", summary)
+    return summary
+
+
+def stage_interaction(ctx: Any) -> None:
+    """simpo: 2 rounds, tiny student, tiny local teacher trained here; respect: 2 rounds when available."""
+    import torch
+
+    from babylm.output import console
+    from babylm.tracks.interaction.cli import run_interaction
+    from babylm.tracks.interaction.policy import build_tiny_teacher
+
+    root = Path(ctx.workdir) / "interaction"
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny models: far faster single-threaded; restored below
+    try:
+        teacher_dir = root / "teacher"
+        if not (teacher_dir / "config.json").is_file():
+            build_tiny_teacher(teacher_dir, n_words=3000 if ctx.fast else 20_000, steps=15 if ctx.fast else 200,
+                               seed=ctx.seed)
+        opts = ({"windows_per_round": 3, "corpus_words": 1200, "lm_epochs": 1} if ctx.fast
+                else {"windows_per_round": 8, "corpus_words": 4000})
+        reports = {
+            "simpo": run_interaction(
+                "simpo", root / "simpo", rounds=2, scale=INTERACTION_SCALE, teacher=f"local:{teacher_dir}",
+                seed=ctx.seed, options=opts, progress=not ctx.fast,
+            )
+        }
+        if importlib.util.find_spec("babylm.tracks.interaction.proto_respect") is not None:
+            reports["respect"] = run_interaction(
+                "respect", root / "respect", rounds=2, scale=INTERACTION_SCALE, seed=ctx.seed,
+                progress=not ctx.fast,
+            )
+    finally:
+        torch.set_num_threads(threads)
+    summary = _combined_summary(root, reports)
+    for name, rep in reports.items():
+        led = rep["ledger"]
+        console.print(
+            f"{name}: {rep['metric']} per round {rep['variants']}; input words {led['input']:,}/{led['word_budget']:,}, "
+            f"student generated {led['student_generated']:,}, seen {led['words_seen']:,}, "
+            f"checkpoints {len(led['checkpoints'])}"
+        )
+    ctx.state["interaction_dir"] = str(root)
+    ctx.state["interaction_summary"] = summary
