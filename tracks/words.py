@@ -9,9 +9,10 @@ How it stays exact without decoding everything into a str:
   exactly: a word cut in two by a boundary is counted once.
 - Validity is checked only on the non-ASCII runs of a chunk (ASCII bytes are always valid and always
   end a multi-byte sequence), decoded together with one ASCII separator each, so a mostly-ASCII
-  chunk costs a tiny decode. The same decode tells whether the chunk holds non-ASCII whitespace
-  (U+00A0, U+3000, U+2028, U+0085 ...); if it does, the chunk is counted with `str.split` on its
-  decoded text, else by counting word starts on the bytes (numpy, into reused buffers).
+  chunk costs a tiny decode.
+- Words are counted as word starts on the bytes (numpy, into reused buffers): a byte is space if it
+  is ASCII whitespace or part of a 2/3-byte sequence encoding non-ASCII whitespace (U+00A0, U+3000,
+  U+2028, U+0085 ...); every other byte, valid or replaced, belongs to a word.
 - Big inputs are cut into ranges at safe positions and counted on worker threads (reads, numpy and
   sha256 release the GIL) while one more thread hashes each file.
 """
@@ -42,7 +43,6 @@ PARALLEL_MIN_BYTES = 32 << 20
 # Derived from Python itself so the rule cannot drift from str.isspace().
 ASCII_SPACE_BYTES = bytes(c for c in range(128) if chr(c).isspace())
 NON_ASCII_SPACE_CHARS = "".join(chr(c) for c in range(128, 0x110000) if chr(c).isspace())
-_NON_ASCII_SPACE_RE = re.compile("[" + re.escape(NON_ASCII_SPACE_CHARS) + "]")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 
@@ -150,19 +150,50 @@ class Workspace:
         self.size = size
         self.a = np.empty(size, dtype=np.bool_)
         self.b = np.empty(size, dtype=np.bool_)
+        self.c = np.empty(size, dtype=np.bool_)
 
 
-def _non_ascii_parts(arr, high, np):
-    """Indices of the non-ASCII bytes plus, after each non-ASCII run, the (ASCII) byte that ends it.
+# UTF-8 encodings of non-ASCII whitespace as big-endian integers, and their first and second bytes.
+_SPACE_SEQS = [c.encode("utf-8") for c in NON_ASCII_SPACE_CHARS]
+assert {len(seq) for seq in _SPACE_SEQS} <= {2, 3}
+_SPACE_KEYS = sorted(int.from_bytes(seq, "big") for seq in _SPACE_SEQS)
+_SPACE_LEADS = sorted({seq[0] for seq in _SPACE_SEQS})
+_SPACE_SECONDS = sorted({seq[1] for seq in _SPACE_SEQS})
 
-    Decoding just these bytes finds exactly the errors a decode of the whole chunk finds: ASCII bytes
-    are always valid and always end a multi-byte sequence, so one of them stands in for each ASCII run.
+
+def _member(values, sorted_keys, np):
+    """Boolean mask: which of `values` are in `sorted_keys` (a sorted numpy array)."""
+    pos = np.searchsorted(sorted_keys, values)
+    np.minimum(pos, sorted_keys.size - 1, out=pos)
+    return sorted_keys[pos] == values
+
+
+def _mark_non_ascii_space(arr, leads, space, np) -> None:
+    """Set `space` on every byte of each (complete) UTF-8 encoding of a non-ASCII whitespace char.
+
+    `leads`: candidate positions (at least every byte in _SPACE_LEADS' range). Such a sequence
+    decodes to that character wherever it stands, even among invalid bytes in errors='replace' mode:
+    its lead byte is never swallowed by a bad sequence before it (CPython replaces maximal subparts,
+    which end before any byte that is not a continuation byte).
     """
-    idx = np.flatnonzero(high)
-    after = idx + 1
-    ends = after[np.append(after[:-1] != idx[1:], True)]
-    ends = ends[ends < arr.size]
-    return np.sort(np.concatenate((idx, ends))) if ends.size else idx
+    n = arr.size
+    b1 = arr[np.minimum(leads + 1, n - 1)]
+    keep = _member(b1, np.asarray(_SPACE_SECONDS, dtype=np.uint8), np) & (leads + 1 < n)
+    keep &= _member(arr[leads], np.asarray(_SPACE_LEADS, dtype=np.uint8), np)
+    leads = leads[keep]
+    if not leads.size:
+        return
+    b0 = arr[leads].astype(np.uint32)
+    b1 = arr[leads + 1].astype(np.uint32)
+    b2 = arr[np.minimum(leads + 2, n - 1)].astype(np.uint32)
+    keys = np.asarray(_SPACE_KEYS, dtype=np.uint32)
+    two = (b0 << 8) | b1
+    hit2 = _member(two, keys, np)
+    hit3 = _member((two << 8) | b2, keys, np) & (leads + 2 < n)
+    for hit, size in ((hit2, 2), (hit3, 3)):
+        at = leads[hit]
+        for k in range(size):
+            space[at + k] = True
 
 
 def count_chunk(data: bytes | bytearray | memoryview, offset: int = 0, errors: str = "strict",
@@ -176,23 +207,33 @@ def count_chunk(data: bytes | bytearray | memoryview, offset: int = 0, errors: s
         return ChunkCount(0, False, True, empty=True)
     if ws is None or ws.size < n:
         ws = Workspace(n)
-    a, b = ws.a[:n], ws.b[:n]
+    a, b, c = ws.a[:n], ws.b[:n], ws.c[:n]
     high = np.greater_equal(arr, 0x80, out=a)
-    if high.any():
-        keep = _non_ascii_parts(arr, high, np)
+    has_high = bool(high.any())
+    if has_high and errors == "strict":
+        # Decode only the non-ASCII bytes plus the ASCII byte after each non-ASCII run: ASCII bytes are
+        # always valid and always end a multi-byte sequence, so this finds exactly the errors (and the
+        # first one) that decoding the whole chunk finds.
+        keep = b
+        np.copyto(keep, high)
+        np.logical_or(keep[1:], high[:-1], out=keep[1:])
         try:
-            decoded = arr[keep].tobytes().decode("utf-8", errors)
+            arr[keep].tobytes().decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InvalidUTF8(offset + int(keep[exc.start]), exc.reason) from None
-        if _NON_ASCII_SPACE_RE.search(decoded):
-            text = bytes(data).decode("utf-8", errors)
-            return ChunkCount(len(text.split()), not text[0].isspace(), text[-1].isspace())
+            raise InvalidUTF8(offset + int(np.flatnonzero(keep)[exc.start]), exc.reason) from None
     # Whitespace bytes are all <= 0x20; other control bytes are rare, checked, and then tested exactly.
     space = np.less_equal(arr, 32, out=a)
     low = np.less(arr, 32, out=b)
     if low.any() and not np.isin(arr[low], _SPACE_LOW).all():
         np.equal(arr, 32, out=space)
         space |= np.isin(arr, _SPACE_LOW)
+    if has_high:
+        # Bytes in the range of the leads of whitespace encodings (0xC2..0xE3), narrowed further inside.
+        np.greater_equal(arr, _SPACE_LEADS[0], out=b)
+        np.less_equal(arr, _SPACE_LEADS[-1], out=c)
+        leads = np.flatnonzero(np.logical_and(b, c, out=b))
+        if leads.size:
+            _mark_non_ascii_space(arr, leads, space, np)
     # A word starts at a non-space byte whose previous byte is space (or at the chunk start).
     starts = int(np.count_nonzero(np.greater(space[:-1], space[1:], out=b[: n - 1])))
     first_in_word = not bool(space[0])

@@ -94,6 +94,31 @@ def test_random_bytes_strict_offset_and_replace(data: bytes, chunk: int) -> None
         path.unlink()
 
 
+# Byte soup built to form (and nearly form) the encodings of non-ASCII whitespace: overlong forms,
+# truncated and interrupted sequences, stray continuation bytes, surrogates, 4-byte leads.
+SOUP = [b"\xc2", b"\xa0", b"\x85", b"\xe1\x9a", b"\x80", b"\xe2", b"\xe2\x80", b"\xa8", b"\xaf", b"\x8a",
+        b"\xe2\x81", b"\x9f", b"\xe3", b"\xe0", b"\x82", b"\xc0", b"\xc1", b"\xed\xa0", b"\xf0\x90",
+        b"\xbf", b" ", b"\n", b"a", b"\x1c", b"\x00", "\u3000".encode(), "\u2028".encode(), "\xa0".encode()]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(SOUP), max_size=60), st.integers(min_value=1, max_value=16))
+def test_byte_soup_near_whitespace_encodings(pieces: list[bytes], chunk: int) -> None:
+    data = b"".join(pieces)
+    path = write(data)
+    try:
+        assert W.count_file(path, errors="replace", chunk_bytes=chunk).words == reference(path, "replace")
+        try:
+            ref = reference(path)
+        except UnicodeDecodeError:
+            with pytest.raises(BabyLMError, match=r"invalid UTF-8"):
+                W.count_file(path, chunk_bytes=chunk)
+        else:
+            assert W.count_file(path, chunk_bytes=chunk).words == ref
+    finally:
+        path.unlink()
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
