@@ -103,8 +103,13 @@ def _primary(rows: pd.DataFrame) -> pd.DataFrame:
     """Keep one metric per task: PRIMARY_METRIC, else the first metric name."""
     if rows.empty:
         return rows
-    metrics = rows.groupby("task")["metric"].agg(lambda m: sorted(set(m)))
-    keep = {t: PRIMARY_METRIC[t] if PRIMARY_METRIC.get(t) in ms else ms[0] for t, ms in metrics.items()}
+    pairs = rows[["task", "metric"]].drop_duplicates()
+    if not pairs["task"].duplicated().any():
+        return rows  # one metric per task: nothing to choose
+    metrics: dict[str, list[str]] = {}
+    for t, m in pairs.itertuples(index=False):
+        metrics.setdefault(t, []).append(m)
+    keep = {t: PRIMARY_METRIC[t] if PRIMARY_METRIC.get(t) in ms else min(ms) for t, ms in metrics.items()}
     return rows[rows["metric"] == rows["task"].map(keep)]
 
 
@@ -115,10 +120,9 @@ def task_scores(latest: pd.DataFrame) -> pd.DataFrame:
     if latest.empty:
         return pd.DataFrame()
     rows = _primary(latest)
-    task_rows = rows[rows["subtask"] == ""].pivot_table(index="submission_id", columns="task", values="value",
-                                                         aggfunc="first")
-    sub_means = rows[rows["subtask"] != ""].pivot_table(index="submission_id", columns="task", values="value",
-                                                         aggfunc="mean")
+    is_task = (rows["subtask"] == "").to_numpy()
+    task_rows = rows[is_task].groupby(["submission_id", "task"])["value"].first().unstack()
+    sub_means = rows[~is_task].groupby(["submission_id", "task"])["value"].mean().unstack()
     return task_rows.combine_first(sub_means) if not task_rows.empty else sub_means
 
 
@@ -141,31 +145,29 @@ def _task_replicates(rows: pd.DataFrame, ids: pd.Index, point: pd.Series, rng: n
 
     n = len(ids)
     base = point.reindex(ids).to_numpy(dtype=float)
+    reps = np.repeat(base[:, None].astype(np.float32), n_boot, axis=1)
+    covered = np.zeros(n, dtype=bool)
     subs = rows[rows["subtask"] != ""]
-    reps = np.repeat(base[:, None], n_boot, axis=1)
     if not subs.empty:
-        mat = subs.pivot_table(index="submission_id", columns="subtask", values="value", aggfunc="first")
-        mat = mat.reindex(ids)
-        vals = mat.to_numpy(dtype=float)
+        vals = subs.pivot(index="submission_id", columns="subtask", values="value").reindex(ids).to_numpy(dtype=float)
         mask = ~np.isnan(vals)
-        k = vals.shape[1]
-        # multinomial counts = resampling k sub-tasks with replacement, same draw for every submission
-        w = rng.multinomial(k, np.full(k, 1.0 / k), size=n_boot).T.astype(float)  # (k, n_boot)
-        num = np.nan_to_num(vals) @ w
-        den = mask.astype(float) @ w
-        with np.errstate(invalid="ignore", divide="ignore"):
-            boot = num / den
-            sub_mean = np.where(mask, vals, 0.0).sum(axis=1) / mask.sum(axis=1)
-        # centre on the task's point score (it may be the task-level row rather than the sub-task mean)
-        boot = boot + (base - sub_mean)[:, None]
-        has = mask.any(axis=1)[:, None] & (den > 0)
-        reps = np.where(has & ~np.isnan(base)[:, None], boot, reps)
-        covered = mask.any(axis=1)
-    else:
-        covered = np.zeros(n, dtype=bool)
+        covered = mask.any(axis=1) & ~np.isnan(base)
+        if covered.any():
+            v = np.where(mask, vals, 0.0)[covered].astype(np.float32)
+            m = mask[covered].astype(np.float32)
+            k = vals.shape[1]
+            # multinomial counts = k sub-tasks drawn with replacement; one draw shared by all submissions
+            w = rng.multinomial(k, np.full(k, 1.0 / k), size=n_boot).T.astype(np.float32)  # (k, n_boot)
+            num, den = v @ w, m @ w
+            # centre on the task's point score (it may be the task-level row rather than the sub-task mean)
+            shift = (base[covered] - v.sum(axis=1) / m.sum(axis=1)).astype(np.float32)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                boot = num / den + shift[:, None]
+            # a replicate that drew none of an entry's sub-tasks keeps its point score
+            reps[covered] = np.where(den > 0, boot, base[covered][:, None].astype(np.float32))
     task_rows = rows[rows["subtask"] == ""].set_index("submission_id").reindex(ids)
-    lo = task_rows["ci_low"].to_numpy(dtype=float) if "ci_low" in task_rows else np.full(n, np.nan)
-    hi = task_rows["ci_high"].to_numpy(dtype=float) if "ci_high" in task_rows else np.full(n, np.nan)
+    lo = task_rows["ci_low"].to_numpy(dtype=float)
+    hi = task_rows["ci_high"].to_numpy(dtype=float)
     sd = (hi - lo) / (2 * 1.959964)
     use_ci = ~covered & ~np.isnan(sd) & ~np.isnan(base)
     if use_ci.any():
@@ -175,7 +177,7 @@ def _task_replicates(rows: pd.DataFrame, ids: pd.Index, point: pd.Series, rng: n
 
 
 def score_board(subs: pd.DataFrame, latest: pd.DataFrame, flags: pd.DataFrame, *, edition: int, track: str,
-                n_boot: int = 1000, seed: int = 0) -> Board:
+                n_boot: int = 500, seed: int = 0) -> Board:
     """Score and rank every submission of one (edition, track) board."""
     import numpy as np
     import pandas as pd
@@ -198,7 +200,7 @@ def score_board(subs: pd.DataFrame, latest: pd.DataFrame, flags: pd.DataFrame, *
 
     def reps_for(tasks: tuple[str, ...], scale: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
         point = np.zeros(n)
-        reps = np.zeros((n, n_boot))
+        reps = np.zeros((n, n_boot), dtype=np.float32)
         for t in tasks:
             f = scale.get(t, 1.0)
             if t in wide.columns:
@@ -206,7 +208,8 @@ def score_board(subs: pd.DataFrame, latest: pd.DataFrame, flags: pd.DataFrame, *
                 rng = np.random.default_rng([seed, zlib.crc32(t.encode())])
                 r = _task_replicates(latest[latest["task"] == t], ids, col, rng, n_boot)
                 point += np.nan_to_num(col.to_numpy(dtype=float)) * f
-                reps += np.nan_to_num(r) * f
+                np.nan_to_num(r, copy=False)
+                reps += r * np.float32(f) if f != 1.0 else r
         k = max(len(tasks), 1)
         return point / k, reps / k
 
@@ -221,14 +224,22 @@ def score_board(subs: pd.DataFrame, latest: pd.DataFrame, flags: pd.DataFrame, *
     out["human_likeness"] = human
     out["human_low"], out["human_high"] = np.percentile(human_reps, [2.5, 97.5], axis=1) if n else ([], [])
     required = tl.linguistic + tl.human_likeness
-    out["missing"] = [", ".join(t for t in required if t not in wide.columns or np.isnan(wide.at[i, t]))
-                      for i in ids] if n else []
+    have = wide.reindex(columns=list(required)).notna().to_numpy()
+    names = np.array(required, dtype=object)
+    out["missing"] = [", ".join(names[~h]) for h in have] if n else []
     out["flags"] = flag_text.to_numpy()
     out["flagged"] = flagged
-    out["size"] = [size_bucket(x) for x in out["n_params"]]
+    out["size"] = _size_buckets(out["n_params"].to_numpy(dtype=float))
     out, order = _rank(out, macro_reps)
     return Board(frame=out.iloc[order].reset_index(drop=True), macro_reps=macro_reps[order],
                  human_reps=human_reps[order], macro_tasks=macro_tasks, tasks=tl, notes=notes)
+
+
+def _size_buckets(n_params: np.ndarray) -> list[str]:
+    import numpy as np
+
+    conds = [(n_params >= lo) & (n_params < hi) for _, lo, hi in SIZE_BUCKETS]
+    return list(np.select(conds, [name for name, _, _ in SIZE_BUCKETS], default="unknown"))
 
 
 def _flag_text(flags: pd.DataFrame, ids: pd.Index) -> pd.Series:
@@ -270,7 +281,7 @@ def _rank(out: pd.DataFrame, macro_reps: np.ndarray) -> tuple[pd.DataFrame, np.n
     keys.insert(0, "flag", out["flagged"].to_numpy())
     order = keys.sort_values(list(keys.columns), kind="mergesort").index.to_numpy()
     out = out.copy()
-    ranked = np.array([i for i in order if not out.at[i, "flagged"]], dtype=int)
+    ranked = order[~out["flagged"].to_numpy(dtype=bool)[order]]
     n = len(ranked)
     rank = np.full(len(out), np.nan)
     best = np.full(len(out), np.nan)

@@ -39,7 +39,7 @@ def boards(url: str, token: str) -> list[tuple[int, str]]:
 def board(url: str, token: str, edition: int, track: str) -> dict[str, Any]:
     """The ranked board (aggregate.score_board) as plain data; reads only the `latest` rows (SQL-side)."""
     s = get_store(url)
-    subs = s.submissions_frame(edition, track)
+    subs = s.submissions_frame(edition, track, with_meta=False)
     latest = s.latest_frame(edition=edition, track=track)
     flags = s.flags_frame(list(subs["submission_id"])) if len(subs) else s.flags_frame([])
     b = ag.score_board(subs, latest, flags, edition=edition, track=track)

@@ -53,13 +53,15 @@ _ARCHS = (("gpt2", "causal"), ("llama", "causal"), ("mamba", "causal"), ("bert",
 
 def seed_demo(
     store: Store, n: int = 40, *, edition: int = 2025, track: str = "strict-small", seed: int = 0,
-    every_task_every_checkpoint: bool = False, with_subtasks: bool = True, flag_every: int = 13,
+    every_task_every_checkpoint: bool = False, with_subtasks: bool = True, subtasks_final_only: bool = False,
+    flag_every: int = 13,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
     """Write `n` synthetic submissions with every checkpoint of the track's schedule into `store`.
 
     `every_task_every_checkpoint` scores GLUE and AoA at each checkpoint too (the bench's 10 tasks x
-    every checkpoint). Returns counts of what was written.
+    every checkpoint). `subtasks_final_only` writes sub-task rows for the last checkpoint only (the bench's
+    big store: history keeps task-level rows). Returns counts of what was written.
     """
     import numpy as np
 
@@ -106,11 +108,11 @@ def seed_demo(
         )
         offsets = {t: rng.normal(0, 0.04, len(st.subtasks)) for t, st in SYNTH_TASKS.items()}
         rows: list[ScoreRow] = []
+        ckpts: list[dict] = []
         for k, (name, nominal) in enumerate(schedule):
             words = min(int(nominal * overshoot), tr.exposure_cap)  # a run stops before the cap
             h = f"synth{i:04d}{k:02d}"
-            store.upsert_checkpoint(submission_id=sid, name=name, words_seen=words,
-                                    train_flops=flops_per_word * words, content_hash=h)
+            ckpts.append(dict(name=name, words_seen=words, train_flops=flops_per_word * words, content_hash=h))
             final = k == len(schedule) - 1
             x = (math.log10(max(words, 1)) - (math.log10(schedule[0][1]) + 1.0 + speed)) / 0.6
             prog = 1 / (1 + math.exp(-x))
@@ -119,7 +121,7 @@ def seed_demo(
                     continue
                 level = spec.chance + (spec.best - spec.chance) * quality * prog
                 scale = spec.best - spec.chance
-                subs = spec.subtasks if with_subtasks else ()
+                subs = spec.subtasks if with_subtasks and (final or not subtasks_final_only) else ()
                 vals = [level + scale * (o + float(rng.normal(0, 0.02))) for o in offsets[task][: len(subs)]]
                 value = float(np.mean(vals)) if vals else level + scale * float(rng.normal(0, 0.03))
                 half = scale * 0.04
@@ -127,6 +129,7 @@ def seed_demo(
                               task_version="1", scorer=f"{backend}/babylm", harness_version="synthetic")
                 rows.append(ScoreRow(subtask="", value=value, ci_low=value - half, ci_high=value + half, **common))
                 rows.extend(ScoreRow(subtask=s, value=v, **common) for s, v in zip(subs, vals, strict=True))
+        store.upsert_checkpoints(sid, ckpts)
         rows_written += store.add_scores(rows)
         store.set_validation_report(sid, _report(sid, over))
         if over:

@@ -320,25 +320,36 @@ class Store:
     def upsert_checkpoint(self, *, submission_id: str, name: str, words_seen: int,
                           train_flops: float | None, content_hash: str | None) -> None:
         """Create or update one checkpoint of a submission (idempotent)."""
+        self.upsert_checkpoints(submission_id, [dict(name=name, words_seen=words_seen, train_flops=train_flops,
+                                                     content_hash=content_hash)])
+
+    def upsert_checkpoints(self, submission_id: str, checkpoints: Sequence[dict]) -> int:
+        """Several checkpoints ({name, words_seen, train_flops, content_hash}) in one transaction;
+        returns how many rows were created or changed."""
         sa = self._sa
         tbl = self.t["checkpoints"]
-        values = dict(words_seen=int(words_seen), train_flops=train_flops, content_hash=content_hash)
+        wanted = {c["name"]: dict(words_seen=int(c["words_seen"]), train_flops=c.get("train_flops"),
+                                  content_hash=c.get("content_hash")) for c in checkpoints}
 
-        def run() -> None:
+        def run() -> int:
             with self._write() as conn:
                 self._require_submission(conn, submission_id)
-                key = (tbl.c.submission_id == submission_id) & (tbl.c.name == name)
-                row = conn.execute(sa.select(tbl).where(key)).mappings().first()
-                if row is None:
-                    conn.execute(tbl.insert().values(submission_id=submission_id, name=name,
-                                                     created=_utcnow(), **values))
-                elif any(row[k] != v for k, v in values.items()):
-                    conn.execute(tbl.update().where(key).values(**values))
-                else:
-                    return
-                self._bump(conn)
+                have = {r["name"]: r for r in conn.execute(
+                    sa.select(tbl).where(tbl.c.submission_id == submission_id)).mappings()}
+                new = [dict(submission_id=submission_id, name=n, created=_utcnow(), **v)
+                       for n, v in wanted.items() if n not in have]
+                changed = [(n, v) for n, v in wanted.items()
+                           if n in have and any(have[n][k] != x for k, x in v.items())]
+                if new:
+                    conn.execute(tbl.insert(), new)
+                for n, v in changed:
+                    conn.execute(tbl.update().where((tbl.c.submission_id == submission_id) & (tbl.c.name == n))
+                                 .values(**v))
+                if new or changed:
+                    self._bump(conn)
+                return len(new) + len(changed)
 
-        self._retry(run)
+        return int(self._retry(run))
 
     def _require_submission(self, conn: Any, submission_id: str) -> None:
         tbl = self.t["submissions"]
@@ -433,17 +444,23 @@ class Store:
         return f"{self.url}#{rev}"
 
     # ------------------------------------------------------------------ reads
-    def _frame(self, stmt: Any) -> pd.DataFrame:
+    def _frame(self, stmt: Any, *, raw: bool = False) -> pd.DataFrame:
+        """Run a select into a DataFrame. `raw` reads the DB-API cursor directly (skips SQLAlchemy's row
+        processing, ~3x faster): only for selects of plain string/number columns."""
         import pandas as pd
 
         with self._read() as conn:
             res = conn.execute(stmt)
-            return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+            cols = list(res.keys())
+            rows = res.cursor.fetchall() if raw else res.fetchall()
+            return pd.DataFrame(rows, columns=cols)
 
-    def submissions_frame(self, edition: int | None = None, track: str | None = None) -> pd.DataFrame:
+    def submissions_frame(self, edition: int | None = None, track: str | None = None, *,
+                          with_meta: bool = True) -> pd.DataFrame:
         """One row per submission (facts, meta as dict, synthetic); optional edition/track filter."""
         tbl = self.t["submissions"]
-        stmt = self._sa.select(*[c for c in tbl.c if c.name != "validation_report"])
+        skip = {"validation_report"} | (set() if with_meta else {"meta"})
+        stmt = self._sa.select(*[c for c in tbl.c if c.name not in skip])
         if edition is not None:
             stmt = stmt.where(tbl.c.edition == int(edition))
         if track is not None:
@@ -473,7 +490,7 @@ class Store:
                 stmt = stmt.where(sub.c.track == track)
         if submission_ids is not None:
             stmt = stmt.where(lt.c.submission_id.in_(list(submission_ids)))
-        return self._frame(stmt)
+        return self._frame(stmt, raw=True)
 
     def scores_frame(self, submission_ids: Sequence[str], *, task_level_only: bool = False) -> pd.DataFrame:
         """Every score row of some submissions, with the checkpoint's words seen and FLOPs."""

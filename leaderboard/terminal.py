@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
 def load_board(store: Store, edition: int, track: str) -> Board:
     from babylm.leaderboard.aggregate import score_board
 
-    subs = store.submissions_frame(edition, track)
+    subs = store.submissions_frame(edition, track, with_meta=False)
     return score_board(subs, store.latest_frame(edition=edition, track=track),
                        store.flags_frame(list(subs["submission_id"])), edition=edition, track=track)
 
