@@ -27,6 +27,7 @@ from babylm.errors import BabyLMError
 
 if TYPE_CHECKING:
     import datasets
+
     from babylm.evaluation.api import Item, Split
 
 DEFAULT_ZIP_PASSWORD = b"BabyLM2025"
@@ -298,26 +299,15 @@ def from_dataset(ds: datasets.Dataset) -> list[Item]:
 def load_dataset_for(task: str, data_root: Path | str, split: Split) -> datasets.Dataset:
     """Load a registered task's items as a `datasets.Dataset` (see `to_dataset` for the columns)."""
     from babylm.evaluation.api import TASKS
+    from babylm.evaluation.runner import import_task_modules
 
-    _import_task_modules()
+    import_task_modules()
     if task not in TASKS:
         raise DataFileError(f"unknown task {task!r}", hint=f"known tasks: {', '.join(sorted(TASKS))}")
     spec = TASKS[task]
     if split not in spec.splits:
         raise DataFileError(f"task {task} has no {split!r} split", hint=f"splits: {', '.join(spec.splits)}")
     return to_dataset(spec.loader(Path(data_root), split))
-
-
-def _import_task_modules() -> None:
-    """Import every task module present so that each registers its TaskSpec."""
-    import importlib
-    import pkgutil
-
-    import babylm.evaluation as pkg
-
-    for mod in pkgutil.iter_modules(pkg.__path__):
-        if mod.name.startswith("tasks_"):
-            importlib.import_module(f"babylm.evaluation.{mod.name}")
 
 
 def load_from_hub(repo: str, *, name: str | None = None, split: str = "validation", **kwargs: Any) -> datasets.Dataset:
