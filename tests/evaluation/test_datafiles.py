@@ -181,3 +181,20 @@ def test_dataset_round_trip() -> None:
     ds = to_dataset(items)
     assert ds.num_rows == 2 and ds[0]["continuations"] == [" a", " b"]
     assert from_dataset(ds) == items
+
+
+def test_hub_loading_is_refused_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    from babylm.evaluation.datafiles import load_from_hub
+
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    with pytest.raises(DataFileError, match="offline mode is on"):
+        load_from_hub("babylm/ewok")
+
+
+def test_load_dataset_for_checks_task_and_split(tmp_path: Path) -> None:
+    from babylm.evaluation.datafiles import load_dataset_for
+
+    with pytest.raises(DataFileError, match="unknown task 'nope'"):
+        load_dataset_for("nope", tmp_path, "fast")
+    with pytest.raises(DataFileError, match="no 'fast' split"):
+        load_dataset_for("comps", tmp_path, "fast")
