@@ -9,7 +9,14 @@ from typing import Any
 
 from babylm.errors import BabyLMError
 from babylm.evaluation.api import Item, ScoreRequest, Split
-from babylm.evaluation.datafiles import DataFile, DataFileError, check_count, read_jsonl, task_files
+from babylm.evaluation.datafiles import (
+    DataFile,
+    DataFileError,
+    check_count,
+    read_jsonl,
+    require_fields,
+    task_files,
+)
 
 # make(file, line number, row) -> (subtask, candidates, gold, extra)
 RowParser = Callable[[DataFile, int, dict[str, Any]], tuple[str, list[ScoreRequest], int | None, dict[str, Any]]]
@@ -55,10 +62,7 @@ def load_jsonl_items(
     for df in files:
         n_file = 0
         for lineno, row in read_jsonl(df, password):
-            for f in fields:
-                if f not in row:
-                    raise DataFileError(f"{df.label} line {lineno}: missing field {f!r}",
-                                        hint=f"is this a {task} file?")
+            require_fields(df, lineno, row, fields)
             try:
                 subtask, candidates, gold, extra = parse(df, lineno, row)
             except (TypeError, ValueError, KeyError) as exc:
@@ -70,8 +74,8 @@ def load_jsonl_items(
         if expected_per_file and df.stem in expected_per_file:
             check_count(task, split, n_file, expected_per_file[df.stem], df.label, strict=strict)
     if subtasks is None:
-        check_count(task, split, len(items), expected_total, str(files[0].path.parent if files[0].member is None
-                                                                   else files[0].path), strict=strict)
+        where = files[0].path if files[0].member else files[0].path.parent  # the zip, or the folder
+        check_count(task, split, len(items), expected_total, str(where), strict=strict)
     return items
 
 

@@ -71,7 +71,7 @@ def test_missing_field_and_wrong_password(tmp_path: Path) -> None:
     bad = row("social-relations", "x", "y")
     del bad["Target2"]
     write_zip_task(tmp_path, "fast", "ewok_fast", {"social-relations": [row("social-relations", "x", "y"), bad]})
-    with pytest.raises(DataFileError, match=r"social-relations\.jsonl line 2: missing field 'Target2'"):
+    with pytest.raises(DataFileError, match=r"social-relations\.jsonl line 2: missing field\(s\) Target2"):
         tasks_ewok.load(tmp_path, "fast", strict=False)
     with pytest.raises(DataFileError, match="cannot decrypt"):
         tasks_ewok.load(tmp_path, "fast", strict=False, password="nope")
