@@ -1,0 +1,99 @@
+"""`babylm leaderboard` (seed, table, JSON, errors), the synthetic field, and the demo stage."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from babylm.cli import app
+from babylm.leaderboard.seed import SYNTH_TASKS, SYNTHETIC_NOTE, seed_demo
+from babylm.leaderboard.store import Store
+from babylm.tracks.rules import get_track
+
+runner = CliRunner()
+
+
+def test_seed_marks_everything_synthetic_and_covers_every_checkpoint(fresh_url: str) -> None:
+    s = Store(fresh_url)
+    counts = seed_demo(s, 5, track="strict-small", seed=7)
+    tr = get_track("strict-small")
+    assert counts["submissions"] == 5 and counts["checkpoints"] == 5 * len(tr.schedule)
+    subs = s.submissions_frame()
+    assert subs["synthetic"].all() and subs["submission_id"].str.startswith("synth-").all()
+    assert all(m["synthetic_note"] == SYNTHETIC_NOTE for m in subs["meta"])
+    ck = s.checkpoints_frame(list(subs["submission_id"]))
+    assert set(ck["name"]) == set(tr.checkpoint_names)
+    assert (ck.groupby("submission_id")["words_seen"].max() <= tr.exposure_cap).all()
+    sc = s.scores_frame(list(subs["submission_id"]), task_level_only=True)
+    per_ck = sc.groupby(["submission_id", "checkpoint"])["task"].nunique()
+    assert per_ck.min() == 8 and per_ck.max() == len(SYNTH_TASKS)  # GLUE and AoA on the last checkpoint only
+    # re-seeding the same field adds nothing
+    assert seed_demo(s, 5, track="strict-small", seed=7)["scores"] == 0
+
+
+def test_seed_every_task_every_checkpoint(fresh_url: str) -> None:
+    s = Store(fresh_url)
+    seed_demo(s, 2, track="strict", every_task_every_checkpoint=True, subtasks_final_only=True)
+    sc = s.scores_frame(list(s.submissions_frame()["submission_id"]))
+    assert (sc[sc.subtask == ""].groupby(["submission_id", "checkpoint"])["task"].nunique() == 10).all()
+    assert sc[sc.subtask == ""]["checkpoint"].nunique() == 28
+    assert set(sc[sc.subtask != ""]["checkpoint"]) == {"chck_1000M"}
+
+
+def test_cli_seed_and_table_json(tmp_path: Path) -> None:
+    db = tmp_path / "lb.sqlite"
+    r = runner.invoke(app, ["leaderboard", "--store", str(db), "--seed-demo", "--n", "4", "--table", "--json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["board"] == "2025/strict-small" and doc["counts"]["submissions"] == 4
+    assert len(doc["entries"]) == 4 and doc["entries"][0]["rank"] == 1
+    e = doc["entries"][0]
+    assert {"macro", "macro_ci95", "human_likeness", "tasks", "flags", "synthetic", "rank_range"} <= set(e)
+    assert e["synthetic"] is True and e["macro_ci95"][0] <= e["macro"] <= e["macro_ci95"][1]
+    r = runner.invoke(app, ["leaderboard", "--store", str(db), "--table"])
+    assert r.exit_code == 0 and "2025/strict-small" in r.stdout and "(synthetic)" in r.stdout
+
+
+def test_cli_help_and_user_errors(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["leaderboard", "--help"])
+    assert r.exit_code == 0 and "--seed-demo" in r.stdout and "--store" in r.stdout
+    from babylm.errors import BabyLMError
+
+    r = runner.invoke(app, ["leaderboard", "--store", str(tmp_path / "absent.sqlite")])
+    assert isinstance(r.exception, BabyLMError) and "no results store" in str(r.exception)
+    r = runner.invoke(app, ["leaderboard", "--store", str(tmp_path / "x.sqlite"), "--seed-demo", "--track", "nope"])
+    assert isinstance(r.exception, BabyLMError) and "unknown track" in str(r.exception)
+
+
+def test_cli_refuses_a_busy_port(tmp_path: Path) -> None:
+    import socket
+
+    from babylm.errors import BabyLMError
+
+    db = tmp_path / "lb.sqlite"
+    seed_demo(Store(db), 1)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        r = runner.invoke(app, ["leaderboard", "--store", str(db), "--port", str(port)])
+    assert isinstance(r.exception, BabyLMError) and "already in use" in str(r.exception)
+
+
+def test_demo_stage_seeds_when_no_store_and_serves(tmp_path: Path) -> None:
+    from babylm.demo import DemoContext
+    from babylm.leaderboard.demo import stage_leaderboard
+
+    tr = get_track("strict-small").scaled(Fraction(1, 100))
+    ctx = DemoContext(workdir=tmp_path, track=tr, scale=Fraction(1, 100), serve=False, fast=True)
+    stage_leaderboard(ctx)
+    url = ctx.state["leaderboard_url"]
+    assert url.startswith("http://127.0.0.1:")
+    assert Store(ctx.state["store_url"], create=False).counts()["submissions"] == 6
+    with pytest.raises(OSError):  # stopped after the stage (serve=False)
+        urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
