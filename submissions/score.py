@@ -275,6 +275,7 @@ def score_bundle(
 
     manifest = SubmissionManifest.model_validate(report.manifest)
     fact = report.summary.get("fact_sheet") or {}
+    ex = make_executor(executor, address=address, num_cpus=num_cpus, gpus_per_job=gpus_per_job)
     store = Store(store_url)
     summary = ScoreSummary(submission_id=sid, store=store.url, valid=True, executor=executor)
     try:
@@ -306,12 +307,9 @@ def score_bundle(
         done = _done_keys(store, sid)
         todo = [j for j in jobs if (j["checkpoint"], j["task"], j["kind"] == "reeval") not in done]
         summary.jobs_skipped = len(jobs) - len(todo)
-        ex = make_executor(executor, address=address, num_cpus=num_cpus, gpus_per_job=gpus_per_job)
-        try:
-            _run(ex, todo, store, summary, progress)
-        finally:
-            ex.close()
+        _run(ex, todo, store, summary, progress)
     finally:
+        ex.close()
         store.close()
     return summary
 

@@ -147,3 +147,31 @@ def make_bundle(base: Path, n_checkpoints: int = 3, seed: int = 0) -> tuple[Path
     res = evaluate_toy(run, gold, base / "eval")
     bundle = init_bundle(run, team="Team Test", model="tiny-gpt2", out=base / "bundle", results_dir=res)
     return bundle, gold
+
+
+def slow_down() -> None:
+    """Plugin for crash tests: registers the toy task and makes every scoring job take a while."""
+    import time
+
+    register_toy_task()
+    time.sleep(float(__import__("os").environ.get("BABYLM_TEST_JOB_SLEEP", "0.7")))
+
+
+VOLATILE = {"id", "created", "updated"}
+
+
+def dump_store(url: str) -> dict[str, list[tuple]]:
+    """Every table of a results store as sorted rows, without ids and timestamps (for equality tests)."""
+    import sqlalchemy as sa
+
+    eng = sa.create_engine(url)
+    out: dict[str, list[tuple]] = {}
+    with eng.connect() as conn:
+        for name in ("submissions", "checkpoints", "scores", "latest", "flags"):
+            res = conn.execute(sa.text(f"SELECT * FROM {name}"))
+            cols = [c for c in res.keys() if c not in VOLATILE]  # noqa: SIM118
+            rows = [tuple(json.dumps(r[c], sort_keys=True, default=str) if isinstance(r[c], (dict, list)) else r[c]
+                          for c in cols) for r in res.mappings()]
+            out[name] = sorted(rows, key=repr)
+    eng.dispose()
+    return out

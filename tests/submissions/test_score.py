@@ -1,0 +1,95 @@
+"""Organizer scoring: store contents, idempotency, flags for claims that do not hold, refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from factory import TOY, dump_store
+
+from babylm.errors import BabyLMError
+from babylm.leaderboard.store import Store
+from babylm.submissions.score import score_bundle
+
+PLUGIN = ["factory:register_toy_task"]
+
+
+def _score(bundle: Path, url: str, gold: Path | None, **kw):
+    kw.setdefault("load", False)
+    return score_bundle(bundle, url, gold=gold, allow_scaled=True, plugins=PLUGIN, progress=False, **kw)
+
+
+def test_score_writes_rows_and_rerun_changes_nothing(built: tuple[Path, Path], tmp_path: Path) -> None:
+    bundle, gold = built
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    s = _score(bundle, url, gold, sample=2)
+    assert s.failures == [] and s.flags == []
+    assert s.jobs_total == 5 and s.jobs_run == 5 and len(s.sampled_checkpoints) == 2
+    st = Store(url)
+    assert st.counts()["submissions"] == 1 and st.counts()["checkpoints"] == 3
+    assert st.counts()["scores"] == 15  # 3 checkpoints x (task + 2 sub-tasks) + 2 re-evaluated x 3
+    df = st.scores_frame([s.submission_id], task_level_only=True)
+    assert set(df.metric) == {"accuracy", "accuracy:reeval"}
+    assert {x.split("/")[0] for x in df.scorer} == {"gold", "reeval"}
+    # the organizer's number equals the participant's claim for an honest bundle
+    claimed = json.loads((bundle / "results.json").read_text())["checkpoints"]
+    for r in df[df.metric == "accuracy"].itertuples():
+        assert r.value == pytest.approx(claimed[r.checkpoint]["tasks"][TOY]["score"])
+    sub = st.submission(s.submission_id)
+    assert sub["meta"]["fact_sheet"]["words_seen"] == 3250 and sub["validation_report"]["ok"] is True
+    token, before = st.state_token(), dump_store(url)
+    st.close()
+    again = _score(bundle, url, gold, sample=2)
+    assert again.jobs_run == 0 and again.jobs_skipped == 5 and again.rows_inserted == 0
+    st = Store(url)
+    assert st.state_token() == token
+    assert dump_store(url) == before
+
+
+def test_inflated_claims_are_flagged(fresh_bundle: Path, gold: Path, tmp_path: Path) -> None:
+    res = json.loads((fresh_bundle / "results.json").read_text())
+    t = res["checkpoints"]["chck_3M"]["tasks"][TOY]
+    t["score"] = min(1.0, t["score"] + 0.3)  # claim better than the item scores show
+    t2 = res["checkpoints"]["chck_2M"]["tasks"][TOY]
+    for it in t2["items"]:  # forge item scores so that every item looks right, and claim 1.0
+        it["scores"] = [0.0, -10.0]
+    t2["score"] = 1.0
+    (fresh_bundle / "results.json").write_text(json.dumps(res))
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    s = _score(fresh_bundle, url, gold, sample=3)
+    reasons = {(f["checkpoint"], f["reason"].split(" ")[0]) for f in s.flags}
+    assert ("chck_3M", "claimed") in reasons  # claim vs the bundle's own item scores
+    assert ("chck_2M", "re-evaluation") in reasons  # forged item scores caught by re-evaluating
+    fl = Store(url).flags_frame([s.submission_id])
+    assert len(fl) == s.flags_added >= 2 and set(fl.by) == {"babylm score"}
+
+
+def test_without_gold_claims_are_stored_as_claimed(built: tuple[Path, Path], tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    s = _score(built[0], url, None)
+    assert s.sampled_checkpoints == [] and s.jobs_total == 3
+    df = Store(url).scores_frame([s.submission_id])
+    assert set(df.scorer) == {"claimed/causal/babylm"}
+
+
+def test_invalid_bundle_writes_nothing(fresh_bundle: Path, gold: Path, tmp_path: Path) -> None:
+    (fresh_bundle / "checkpoints" / "chck_1M" / "pytorch_model.bin").write_bytes(b"not loaded")
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with pytest.raises(BabyLMError, match="E_PICKLE_WEIGHTS"):
+        _score(fresh_bundle, url, gold)
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_score_cli_json(run_cli, built: tuple[Path, Path], tmp_path: Path) -> None:
+    bundle, gold = built
+    db = tmp_path / "s.db"
+    r = run_cli("score", bundle, "--store", f"sqlite:///{db}", "--gold", gold, "--allow-scaled", "--sample", "1",
+                "--plugin", "factory:register_toy_task", "--json")
+    assert r.code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["valid"] and doc["jobs_run"] == 4 and doc["rows_inserted"] == 12
+    r = run_cli("score", bundle, "--store", f"sqlite:///{db}", "--gold", tmp_path / "nope", "--allow-scaled")
+    assert r.code == 2 and "gold data folder not found" in r.stderr
+    r = run_cli("score", bundle, "--store", f"sqlite:///{db}", "--executor", "dask", "--allow-scaled")
+    assert r.code == 2 and "unknown executor" in r.stderr
