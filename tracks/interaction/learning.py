@@ -115,9 +115,21 @@ def fit(
 ) -> dict[str, float]:
     """Train `student` in place on the three kinds of examples; returns the last epoch's mean losses."""
     import torch
-    import torch.nn.functional as F
 
     cfg = cfg or FitConfig()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the model is tiny: extra threads only contend on a shared machine
+    try:
+        return _fit(student, listener, speaker, decoder, cfg)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _fit(student: Student, listener: Sequence[dict], speaker: Sequence[dict], decoder: Sequence[dict],
+         cfg: FitConfig) -> dict[str, float]:
+    import torch
+    import torch.nn.functional as F
+
     rng = random.Random(cfg.seed)
     torch.manual_seed(cfg.seed)
     model = student.model

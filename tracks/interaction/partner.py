@@ -33,12 +33,12 @@ KIND_POLARITY = {"approve": 1, "move_on": 1, "neutral": 0, "correct": -1, "rephr
 
 # kind -> (seed phrasings, extra deployment-only phrasings); "{d}" is the (re)description.
 PHRASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "approve": (("yes. {d}", "good. {d}", "yes, good. {d}"), ("great. {d}", "perfect, now {d}", "nice. {d}")),
+    "approve": (("yes. {d}", "good. {d}", "yes, good. {d}"), ("great. {d}", "yes, perfect. {d}", "good job. {d}")),
     "move_on": (("{d}", "next, {d}"), ("now {d}", "and {d}")),
-    "neutral": (("ok, that works too. {d}",), ("hmm, fine. {d}", "sure, that one too. {d}")),
-    "correct": (("no, not that one.", "undo that."), ("wrong one, take it back.", "nope, remove it.")),
-    "rephrase": (("no, i meant {d}",), ("i said {d}", "not that, i mean {d}")),
-    "frustration": (("ugh, no.",), ("come on!", "seriously? wrong again.")),
+    "neutral": (("ok, that works too. {d}",), ("ok, fine. {d}", "that works too, i guess. {d}")),
+    "correct": (("no, not that one.", "undo that."), ("no, wrong one.", "not that one, undo it.")),
+    "rephrase": (("no, i meant {d}",), ("no, i said {d}", "not that. i meant {d}")),
+    "frustration": (("ugh, no.",), ("ugh, wrong again.", "no no no!")),
 }
 END_PHRASES = ("great, that is all.", "done, thanks!")
 

@@ -97,6 +97,10 @@ def _student_class() -> type:
             super().__init__()
             self.config = {"vocab_size": vocab_size, "dim": dim, "hidden": hidden}
             self.emb = nn.Embedding(vocab_size, dim, padding_idx=0)
+            # small init: a word the student never trained on contributes little (instead of N(0, 1) noise)
+            nn.init.normal_(self.emb.weight, std=0.1)
+            with torch.no_grad():
+                self.emb.weight[0].zero_()
             self.listen_w = nn.Parameter(torch.randn(dim, dim) * 0.1)
             self.listen_b = nn.Parameter(torch.zeros(dim))
             self.speak_init = nn.Linear(2 * dim, hidden)
