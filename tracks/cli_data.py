@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from babylm.errors import BabyLMError
 from babylm.output import emit, err_console, scaled_banner
 
 data_app = typer.Typer(
@@ -53,6 +54,10 @@ def count_cmd(
 
     t = resolve_track(track, edition, scale)
     files = resolve_paths(paths)
+    if not no_manifest:  # never count the manifest being replaced (e.g. `babylm data count .`)
+        files = [f for f in files if f.resolve() != manifest.resolve()]
+        if not files:
+            raise BabyLMError(f"the only input is the manifest {manifest} itself", "name the training text files")
     total_bytes = sum(f.stat().st_size for f in files)
     progress, advance = _progress_counter(total_bytes)
     with progress:

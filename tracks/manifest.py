@@ -184,6 +184,13 @@ class VerifyReport:
         """Files match (when checked), the sums add up and the total is within the budget."""
         return not self.problems and self.within_budget
 
+    @property
+    def errors(self) -> list[str]:
+        """Every reason `ok` is False, one line each (problems, then the budget verdict)."""
+        over = [] if self.within_budget else [
+            f"{self.total_words:,} words over the {self.word_budget:,}-word budget of {self.track}"]
+        return self.problems + over
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "manifest": str(self.manifest),

@@ -327,8 +327,9 @@ def _bad_utf8(path: Path, exc: InvalidUTF8) -> BabyLMError:
     )
 
 
-def count_file(path: str | os.PathLike[str], errors: str = "strict", chunk_bytes: int = CHUNK_BYTES) -> FileCount:
-    """Count one file in this process, hashing it in the same pass (constant memory)."""
+def count_file(path: str | os.PathLike[str], errors: str = "strict", chunk_bytes: int = CHUNK_BYTES,
+               progress: Callable[[int], None] | None = None) -> FileCount:
+    """Count one file on this thread, hashing it in the same pass (constant memory)."""
     p = Path(path)
     h = hashlib.sha256()
     size = 0
@@ -337,6 +338,8 @@ def count_file(path: str | os.PathLike[str], errors: str = "strict", chunk_bytes
         nonlocal size
         h.update(b)
         size += len(b)
+        if progress is not None:
+            progress(len(b))
 
     try:
         with open(p, "rb", buffering=0) as f:
@@ -410,10 +413,8 @@ def count_words(
     sizes = [f.stat().st_size for f in files]
     result = CountResult(errors=errors)
     if workers <= 1 or sum(sizes) < PARALLEL_MIN_BYTES:
-        for f, size in zip(files, sizes, strict=True):
-            result.files.append(count_file(f, errors, chunk_bytes))
-            if progress is not None:
-                progress(size)
+        for f in files:
+            result.files.append(count_file(f, errors, chunk_bytes, progress))
         return result
     result.files = _count_parallel(files, sizes, errors, workers, progress, chunk_bytes)
     return result

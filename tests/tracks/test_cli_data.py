@@ -117,3 +117,14 @@ def test_help_lists_commands() -> None:
     assert res.exit_code == 0 and "count" in res.stdout and "verify" in res.stdout
     res = runner.invoke(app, ["data", "count", "--help"])
     assert "--errors" in res.stdout and "--manifest" in res.stdout
+
+
+def test_count_skips_its_own_manifest(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(corpus)
+    for _ in range(2):  # the second run must not count the first run's data_manifest.json
+        res = runner.invoke(app, ["data", "count", ".", "--json"])
+        assert res.exit_code == 0, res.output
+        data = json.loads(res.stdout)
+        assert [f["path"] for f in data["files"]] == ["a.train", "b.train"] and data["total_words"] == 5
+    res = runner.invoke(app, ["data", "count", "data_manifest.json"])
+    assert isinstance(res.exception, BabyLMError) and "manifest" in str(res.exception)

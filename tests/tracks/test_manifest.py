@@ -85,6 +85,7 @@ def test_scaled_track_and_over_budget(corpus: Path) -> None:
     out = write_manifest(m, corpus / "m.json")
     rep = verify_manifest(out)
     assert not rep.ok and not rep.within_budget and not rep.problems
+    assert len(rep.errors) == 1 and "over the 10-word budget" in rep.errors[0]
     assert build_manifest([big], "strict-small", scale="1/1000000")["word_budget"] == 10
 
 

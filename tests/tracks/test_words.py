@@ -253,3 +253,15 @@ def test_real_train_sample_matches_reference(shared_data: Path, monkeypatch: pyt
     by_name = {f.path: f.words for f in res.files}
     assert [by_name[f] for f in files] == refs
     assert sum(refs) == 486_789
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_progress_reports_every_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool) -> None:
+    if parallel:
+        monkeypatch.setattr(W, "PARALLEL_MIN_BYTES", 0)
+        monkeypatch.setattr(W, "RANGE_BYTES", 1000)
+    (tmp_path / "a.txt").write_text("word " * 3000)
+    (tmp_path / "b.txt").write_text("x")
+    seen: list[int] = []
+    res = W.count_words([tmp_path], workers=2, progress=seen.append, chunk_bytes=512)
+    assert sum(seen) == res.total_bytes == 15001 and len(seen) > 2
