@@ -265,9 +265,12 @@ def compute(items: list[Item], scores: list[list[float]], compat: Compat) -> Tas
 
 def across_checkpoints(items: list[Item], per_checkpoint: dict[str, tuple[int, list[list[float]]]]) -> TaskResult:
     """Fit each word's learning curve over the checkpoints and correlate model AoA with child AoA."""
-    if not per_checkpoint:
-        raise BabyLMError(f"{NAME}: no checkpoint scores")
-    order = sorted(per_checkpoint, key=lambda name: per_checkpoint[name][0])
+    # A checkpoint with unknown words seen (0, e.g. a bare final model) has no place on the x axis.
+    skipped = sorted(name for name, (words, _) in per_checkpoint.items() if not words or words <= 0)
+    order = sorted((n for n in per_checkpoint if n not in skipped), key=lambda name: per_checkpoint[name][0])
+    if not order:
+        raise BabyLMError(f"{NAME}: no checkpoint with a known number of words seen",
+                          hint="AoA needs the chck_<N>M checkpoints (or babylm_checkpoint.json words_seen)")
     for name in order:
         check_scores(f"{NAME} ({name})", items, per_checkpoint[name][1])
     x = [math.log10(per_checkpoint[name][0] + 1) for name in order]
@@ -283,6 +286,8 @@ def across_checkpoints(items: list[Item], per_checkpoint: dict[str, tuple[int, l
         "left_out": reasons, "model_aoa_log10_words": res.model_aoa,
         "official_predictions": {NAME: [{"id": w, "pred": a} for w, a in sorted(res.model_aoa.items())]},
     }
+    if skipped:
+        details["skipped_checkpoints"] = skipped
     if len(order) < 4:
         details["warning"] = f"{len(order)} checkpoints: a 4-parameter sigmoid needs at least 4; scored 0"
     return TaskResult(task=NAME, version=VERSION, metric="aoa_pearson", score=res.score, subtasks={NAME: res.score},

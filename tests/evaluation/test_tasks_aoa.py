@@ -137,6 +137,17 @@ def test_too_few_checkpoints_or_words_score_zero(tmp_path: Path) -> None:
     assert res.score == 0.0 and res.details["n_valid_words"] == 2
 
 
+def test_checkpoints_without_words_seen_are_skipped(tmp_path: Path) -> None:
+    items = tasks_aoa.load(make_sources(tmp_path), "fast")
+    scores = planted_scores(items, {"chck_0": 100_000, **SCHEDULE})
+    base = TASKS["aoa"].across_checkpoints(items, scores)
+    scores["main"] = (0, [[0.0] * len(it.candidates) for it in items])
+    res = TASKS["aoa"].across_checkpoints(items, scores)
+    assert res.details["skipped_checkpoints"] == ["main"] and res.score == base.score
+    with pytest.raises(BabyLMError, match="no checkpoint with a known number of words"):
+        TASKS["aoa"].across_checkpoints(items, {"main": scores["main"]})
+
+
 def test_nan_in_one_checkpoint_names_it(tmp_path: Path) -> None:
     items = tasks_aoa.load(make_sources(tmp_path), "fast")
     scores = planted_scores(items, SCHEDULE)
