@@ -50,7 +50,7 @@ def test_simpo_loss_prefers_winner():
 
 def test_two_rounds_local_teacher_ledger_matches_recount(tmp_path, tiny_teacher_dir):
     teacher = LocalHFTeacher(tiny_teacher_dir)
-    run, driver = _run(tmp_path / "run", TRACK, teacher)
+    run, driver = _run(tmp_path / "run", TRACK, teacher, lm_epochs=3)
     summary = driver.run()
     assert summary["rounds"] == 2 and len(summary["variants"]["default"]) == 2
     turns = read_episodes(tmp_path / "run" / "episodes.jsonl")
@@ -72,7 +72,8 @@ def test_two_rounds_local_teacher_ledger_matches_recount(tmp_path, tiny_teacher_
     assert meta["words_seen"] >= 100 and meta["nominal_words"] == 1_000_000
     AutoModelForCausalLM.from_pretrained(tmp_path / "run" / names[0])
     metrics = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
-    assert metrics[1]["n_pairs"] == 4 and 0.0 <= metrics[1]["pref_acc"] <= 1.0
+    kept = [t for t in turns if t["round"] == 1 and t["outcome"]["pair"] == "kept"]
+    assert metrics[1]["n_pairs"] == len(kept) > 0 and 0.0 <= metrics[1]["pref_acc"] <= 1.0
 
 
 def _assert_stopped_cleanly(out, cap):

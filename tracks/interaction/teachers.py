@@ -17,7 +17,8 @@ Contract (protocols and the GAMES helper build on it):
   (vLLM, TGI, llama.cpp servers: POST /v1/completions or /v1/chat/completions), `ScriptedTeacher(rules)`
   (deterministic, for tests).
 - `check_teacher_allowed(model_id, track, n_params)` enforces the edition's allow-list.
-- `make_teacher(spec)` parses the CLI form: "scripted", "local:PATH", "http://HOST:PORT[/v1]".
+- `make_teacher(spec)` parses the CLI form: "scripted", "local:PATH", "http://HOST:PORT[/v1]"
+  (`chat=True`: chat endpoint for HTTP, chat template + instructions for a local instruct model).
 """
 
 from __future__ import annotations
@@ -204,7 +205,13 @@ class ScriptedTeacher(Teacher):
 
 
 class LocalHFTeacher(Teacher):
-    """A causal LM from a local folder (config.json + weights + tokenizer), loaded offline."""
+    """A causal LM from a local folder (config.json + weights + tokenizer), loaded offline.
+
+    `instruct=False` (a base LM, like the tiny test teacher): `correct` is the teacher's own continuation
+    of the context (the baseline's fallback for gibberish), since a base LM cannot follow the correction
+    instruction; `score` still asks with the rubric prompt and usually fails to parse (logged as such).
+    `instruct=True`: prompts go through the tokenizer's chat template when it has one.
+    """
 
     def __init__(
         self,
@@ -214,6 +221,7 @@ class LocalHFTeacher(Teacher):
         temperature: float = 0.0,
         seed: int = 0,
         device: str = "cpu",
+        instruct: bool = False,
     ) -> None:
         model_dir = Path(model_dir)
         if not (model_dir / "config.json").is_file():
@@ -227,14 +235,25 @@ class LocalHFTeacher(Teacher):
         self.temperature = temperature
         self.seed = seed
         self.device = device
+        self.instruct = instruct
         self._calls = 0
+
+    def _correct(self, context: str, student_text: str) -> str:
+        if self.instruct:
+            return super()._correct(context, student_text)
+        return self._generate(context, max(8, 2 * len(student_text.split())))
 
     def _generate(self, prompt: str, max_words: int) -> str:
         import torch
 
         tok = self.tokenizer
-        ids = tok(prompt, return_tensors="pt").input_ids[:, -(self.model.config.n_positions // 2) :]
-        max_new = max(1, min(2 * max_words + 4, self.model.config.n_positions - ids.shape[1]))
+        if self.instruct and getattr(tok, "chat_template", None):
+            prompt = tok.apply_chat_template(
+                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+            )
+        limit = int(getattr(self.model.config, "max_position_embeddings", None) or self.model.config.n_positions)
+        ids = tok(prompt, return_tensors="pt").input_ids[:, -(limit // 2) :]
+        max_new = max(1, min(2 * max_words + 4, limit - ids.shape[1]))
         self._calls += 1
         torch.manual_seed(self.seed + self._calls)
         with torch.no_grad():
@@ -242,6 +261,8 @@ class LocalHFTeacher(Teacher):
                 ids.to(self.device),
                 attention_mask=torch.ones_like(ids).to(self.device),
                 max_new_tokens=max_new,
+                # a base LM tends to stop at once after a prompt it never saw: ask for some text
+                min_new_tokens=None if self.instruct else min(max_new, max_words),
                 do_sample=self.temperature > 0,
                 temperature=self.temperature if self.temperature > 0 else None,
                 top_p=None,
@@ -341,7 +362,7 @@ def make_teacher(
     if spec == "scripted":
         return ScriptedTeacher()
     if spec.startswith("local:"):
-        return LocalHFTeacher(spec[len("local:") :], seed=seed, model_id=model)
+        return LocalHFTeacher(spec[len("local:") :], seed=seed, model_id=model, instruct=chat)
     if spec.startswith(("http://", "https://")):
         if not model:
             raise BabyLMError("an HTTP teacher needs its model id (--teacher-model NAME)")
