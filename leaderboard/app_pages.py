@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -163,6 +162,8 @@ def _macro_curve(cur: pd.DataFrame, tasks: tuple[str, ...]) -> pd.DataFrame:
 
 
 def page_curves(url: str, token: str, edition: int, track: str, b: dict, view: pd.DataFrame) -> None:
+    import altair as alt  # only the chart pages pay for importing it
+
     st.title(f"Learning curves · {edition} / {track}")
     st.caption("Score per task at each checkpoint, against words seen (log axis). AoA is computed across all "
                "checkpoints and so has no curve.")
@@ -206,6 +207,8 @@ def page_curves(url: str, token: str, edition: int, track: str, b: dict, view: p
 
 # ---------------------------------------------------------------------------------------------- flops
 def page_flops(url: str, token: str, edition: int, track: str, b: dict, view: pd.DataFrame) -> None:
+    import altair as alt  # only the chart pages pay for importing it
+
     st.title(f"Score vs training FLOPs · {edition} / {track}")
     y_name = st.segmented_control("Score", ["macro", "human_likeness"], default="macro", key="flops_y",
                                   required=True) or "macro"
@@ -239,6 +242,8 @@ def page_flops(url: str, token: str, edition: int, track: str, b: dict, view: pd
 
 # ---------------------------------------------------------------------------------------------- submission
 def page_submission(url: str, token: str, edition: int, track: str, b: dict, view: pd.DataFrame) -> None:
+    import altair as alt  # only the chart pages pay for importing it
+
     frame: pd.DataFrame = b["frame"]
     pool = view if not view.empty else frame
     labels = {r["submission_id"]: _label(r) for _, r in pool.iterrows()}

@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
                                      "document {board, macro_tasks, notes, counts, entries[]}."),
     ) -> None:
         """Serve the leaderboard (Streamlit) on a results store; prints its URL, Ctrl-C stops it."""
-        from babylm.leaderboard.store import Store, normalize_url
+        from babylm.leaderboard.store import Store, display_url, normalize_url
         from babylm.output import console, emit
         from babylm.tracks.rules import UnknownTrackError, get_track
 
@@ -50,27 +50,31 @@ def register(app: typer.Typer) -> None:
                 counts = do_seed(s, n, edition=edition, track=track, progress=lambda k: bar.update(task, completed=k))
             if not as_json:
                 console.print(f"seeded {counts['submissions']} SYNTHETIC submissions, {counts['scores']} new score "
-                              f"rows into {url}")
+                              f"rows into {display_url(url)}")
         else:
             s = Store(url, create=False)
         if table:
             from babylm.leaderboard.terminal import load_board, ranking_records, render_ranking
 
             board = load_board(s, edition, track)
-            doc = {"board": f"{edition}/{track}", "store": url, "macro_tasks": list(board.macro_tasks),
+            doc = {"board": f"{edition}/{track}", "store": display_url(url), "macro_tasks": list(board.macro_tasks),
                    "notes": board.notes, "counts": s.counts(), "entries": ranking_records(board)}
-            emit(doc, as_json, lambda c: render_ranking(c, board, f"{edition}/{track} · {url}", limit))
+            emit(doc, as_json, lambda c: render_ranking(c, board, f"{edition}/{track} · {display_url(url)}", limit))
             return
         _serve(url, host, port)
 
 
 def _serve(url: str, host: str, port: int) -> None:
+    import tempfile
+
     from babylm.leaderboard.serve import start_app
+    from babylm.leaderboard.store import display_url
     from babylm.output import console
 
     console.print("starting the leaderboard app …")
-    app = start_app(url, host=host, port=port, log_path=Path(".streamlit-leaderboard.log").resolve())
-    console.print(f"[bold green]leaderboard:[/] {app.url}   (store {url}; Ctrl-C stops it)")
+    log = Path(tempfile.gettempdir()) / f"babylm-leaderboard-{port}.log"
+    app = start_app(url, host=host, port=port, log_path=log)
+    console.print(f"[bold green]leaderboard:[/] {app.url}   (store {display_url(url)}; log {log}; Ctrl-C stops it)")
     try:
         app.proc.wait()
     except KeyboardInterrupt:

@@ -65,6 +65,16 @@ def normalize_url(url: str | Path) -> str:
     return f"sqlite:///{Path(s).expanduser().resolve()}"
 
 
+def display_url(url: str) -> str:
+    """The URL without its password, for printing."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can parse: print as given
+        return url
+
+
 def _tables(sa: Any) -> tuple[Any, dict[str, Any]]:
     md = sa.MetaData()
     t: dict[str, Any] = {}
@@ -188,7 +198,7 @@ class Store:
         try:
             self.engine = sa.create_engine(self.url, **self._engine_args())
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ModuleNotFoundError) as exc:
-            raise BabyLMError(f"cannot open results store {self.url!r}: {exc}",
+            raise BabyLMError(f"cannot open results store {display_url(self.url)!r}: {exc}",
                               "use sqlite:///path.db, a file path, or postgresql://user@host/db") from None
         if self.is_sqlite:
             self._sqlite_setup()
@@ -258,7 +268,7 @@ class Store:
                 version = conn.execute(sa.select(t["schema_version"].c.version)).scalar_one()
                 if version > SCHEMA_VERSION:
                     raise BabyLMError(
-                        f"results store {self.url} has schema version {version}, newer than this "
+                        f"results store {display_url(self.url)} has schema version {version}, newer than this "
                         f"babylm knows ({SCHEMA_VERSION})", "upgrade babylm")
                 while version < SCHEMA_VERSION:
                     step = MIGRATIONS.get(version)

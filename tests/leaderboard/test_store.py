@@ -194,3 +194,39 @@ def test_four_concurrent_writers_lose_and_duplicate_nothing(tmp_path: Path) -> N
     # shared keys: 8 submissions x 5 checkpoints x 10 tasks; own keys: 4 writers x 40 rows
     assert c["scores"] == 8 * 5 * 10 + 4 * 40 == inserted
     assert c["submissions"] == 8 and c["checkpoints"] == 40 and c["flags"] == 8
+
+
+def test_schema_and_upserts_compile_for_postgresql() -> None:
+    """Portability without a server: the DDL and the ON CONFLICT statements compile for PostgreSQL."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    _, t = store_mod._tables(sa)
+    for table in t.values():
+        ddl = str(sa.schema.CreateTable(table).compile(dialect=postgresql.dialect()))
+        assert "CREATE TABLE" in ddl
+    ins = postgresql.insert(t["scores"]).on_conflict_do_nothing(
+        index_elements=["submission_id", "ckey", "task", "subtask", "metric", "task_version"]).returning(t["scores"].c.id)
+    assert "ON CONFLICT" in str(ins.compile(dialect=postgresql.dialect()))
+    lt = t["latest"]
+    up = postgresql.insert(lt)
+    up = up.on_conflict_do_update(index_elements=["submission_id", "task", "subtask", "metric"],
+                                  set_={"value": up.excluded.value}, where=up.excluded.order_key >= lt.c.order_key)
+    assert "DO UPDATE" in str(up.compile(dialect=postgresql.dialect()))
+
+
+def test_display_url_hides_the_password() -> None:
+    assert "secret" not in store_mod.display_url("postgresql://me:secret@db.example/results")
+    assert store_mod.display_url("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
+
+
+PG_URL = __import__("os").environ.get("BABYLM_TEST_POSTGRES_URL")
+
+
+@pytest.mark.skipif(not PG_URL, reason="no PostgreSQL server: set BABYLM_TEST_POSTGRES_URL to a scratch database")
+def test_postgresql_round_trip() -> None:
+    s = Store(PG_URL)
+    _sub(s, "pg-1")
+    assert s.add_scores([_row("pg-1", "chck_1M", "blimp", 0.5)]) in (0, 1)
+    assert s.add_scores([_row("pg-1", "chck_1M", "blimp", 0.5)]) == 0
+    assert "pg-1" in set(s.latest_frame()["submission_id"])
