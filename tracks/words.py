@@ -19,6 +19,7 @@ How it stays exact without decoding everything into a str:
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import re
@@ -148,9 +149,7 @@ class Workspace:
         import numpy as np
 
         self.size = size
-        self.a = np.empty(size, dtype=np.bool_)
-        self.b = np.empty(size, dtype=np.bool_)
-        self.c = np.empty(size, dtype=np.bool_)
+        self.a, self.b, self.c, self.d, self.e = (np.empty(size, dtype=np.bool_) for _ in range(5))
 
 
 # UTF-8 encodings of non-ASCII whitespace as big-endian integers, and their first and second bytes.
@@ -159,6 +158,51 @@ assert {len(seq) for seq in _SPACE_SEQS} <= {2, 3}
 _SPACE_KEYS = sorted(int.from_bytes(seq, "big") for seq in _SPACE_SEQS)
 _SPACE_LEADS = sorted({seq[0] for seq in _SPACE_SEQS})
 _SPACE_SECONDS = sorted({seq[1] for seq in _SPACE_SEQS})
+
+
+def _value_ranges(values: list[int]) -> list[tuple[int, int]]:
+    """Sorted ints as runs of consecutive values: [0x80, 0x81, 0x85] -> [(0x80, 0x81), (0x85, 0x85)]."""
+    runs: list[tuple[int, int]] = []
+    for v in values:
+        if runs and runs[-1][1] == v - 1:
+            runs[-1] = (runs[-1][0], v)
+        else:
+            runs.append((v, v))
+    return runs
+
+
+_LEAD_RANGES = _value_ranges(_SPACE_LEADS)
+_SECOND_RANGES = _value_ranges(_SPACE_SECONDS)
+
+
+def _in_ranges(arr, ranges: list[tuple[int, int]], out, tmp, tmp2, np):
+    """out[i] = arr[i] lies in one of `ranges`; full-array passes into reused buffers."""
+    out[...] = False
+    for lo, hi in ranges:
+        if lo == hi:
+            np.equal(arr, lo, out=tmp)
+        else:
+            np.logical_and(np.greater_equal(arr, lo, out=tmp), np.less_equal(arr, hi, out=tmp2), out=tmp)
+        np.logical_or(out, tmp, out=out)
+    return out
+
+
+def _space_leads(arr, ws: Workspace, n: int, np):
+    """Positions that may start a non-ASCII whitespace encoding (a superset; checked exactly later).
+
+    Sparse text: every byte in the lead range. Dense non-ASCII text (where selecting that many
+    positions is the cost): only lead bytes followed by a possible second byte.
+    """
+    b, c, d, e = ws.b[:n], ws.c[:n], ws.d[:n], ws.e[:n]
+    in_range = np.logical_and(np.greater_equal(arr, _SPACE_LEADS[0], out=b),
+                              np.less_equal(arr, _SPACE_LEADS[-1], out=c), out=b)
+    if np.count_nonzero(in_range) * 64 < n:
+        return np.flatnonzero(in_range)
+    lead = _in_ranges(arr, _LEAD_RANGES, b, c, d, np)
+    second = _in_ranges(arr, _SECOND_RANGES, e, c, d, np)
+    np.logical_and(lead[:-1], second[1:], out=lead[:-1])
+    lead[-1] = False
+    return np.flatnonzero(lead)
 
 
 def _member(values, sorted_keys, np):
@@ -207,31 +251,34 @@ def count_chunk(data: bytes | bytearray | memoryview, offset: int = 0, errors: s
         return ChunkCount(0, False, True, empty=True)
     if ws is None or ws.size < n:
         ws = Workspace(n)
-    a, b, c = ws.a[:n], ws.b[:n], ws.c[:n]
+    a, b = ws.a[:n], ws.b[:n]
     high = np.greater_equal(arr, 0x80, out=a)
-    has_high = bool(high.any())
-    if has_high and errors == "strict":
-        # Decode only the non-ASCII bytes plus the ASCII byte after each non-ASCII run: ASCII bytes are
-        # always valid and always end a multi-byte sequence, so this finds exactly the errors (and the
-        # first one) that decoding the whole chunk finds.
-        keep = b
-        np.copyto(keep, high)
-        np.logical_or(keep[1:], high[:-1], out=keep[1:])
-        try:
-            arr[keep].tobytes().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InvalidUTF8(offset + int(np.flatnonzero(keep)[exc.start]), exc.reason) from None
+    n_high = int(np.count_nonzero(high))
+    if n_high and errors == "strict":
+        if n_high * 8 > n:  # dense non-ASCII: decoding it all is cheaper than selecting bytes
+            try:
+                codecs.utf_8_decode(data, "strict", True)
+            except UnicodeDecodeError as exc:
+                raise InvalidUTF8(offset + exc.start, exc.reason) from None
+        else:
+            # Decode only the non-ASCII bytes plus the ASCII byte after each non-ASCII run: ASCII bytes
+            # are always valid and always end a multi-byte sequence, so this finds exactly the errors
+            # (and the first one) that decoding the whole chunk finds.
+            keep = b
+            np.copyto(keep, high)
+            np.logical_or(keep[1:], high[:-1], out=keep[1:])
+            try:
+                arr[keep].tobytes().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InvalidUTF8(offset + int(np.flatnonzero(keep)[exc.start]), exc.reason) from None
     # Whitespace bytes are all <= 0x20; other control bytes are rare, checked, and then tested exactly.
     space = np.less_equal(arr, 32, out=a)
     low = np.less(arr, 32, out=b)
     if low.any() and not np.isin(arr[low], _SPACE_LOW).all():
         np.equal(arr, 32, out=space)
         space |= np.isin(arr, _SPACE_LOW)
-    if has_high:
-        # Bytes in the range of the leads of whitespace encodings (0xC2..0xE3), narrowed further inside.
-        np.greater_equal(arr, _SPACE_LEADS[0], out=b)
-        np.less_equal(arr, _SPACE_LEADS[-1], out=c)
-        leads = np.flatnonzero(np.logical_and(b, c, out=b))
+    if n_high:
+        leads = _space_leads(arr, ws, n, np)
         if leads.size:
             _mark_non_ascii_space(arr, leads, space, np)
     # A word starts at a non-space byte whose previous byte is space (or at the chunk start).

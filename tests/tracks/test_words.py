@@ -119,6 +119,28 @@ def test_byte_soup_near_whitespace_encodings(pieces: list[bytes], chunk: int) ->
         path.unlink()
 
 
+MOSTLY_ASCII = SOUP + [b"ab", b" ", b"cd ", b"\n", b"xyz ", b"word", b"  "] * 60
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(MOSTLY_ASCII), max_size=400), st.sampled_from([5, 64, 300, 1 << 20]))
+def test_sparse_specials_in_ascii_text(pieces: list[bytes], chunk: int) -> None:
+    # Long, mostly-ASCII chunks take the sparse paths (compact validation, lead positions).
+    data = b"".join(pieces)
+    path = write(data)
+    try:
+        assert W.count_file(path, errors="replace", chunk_bytes=chunk).words == reference(path, "replace")
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            with pytest.raises(BabyLMError, match=rf"at byte {exc.start} \("):
+                W.count_file(path, chunk_bytes=chunk)
+        else:
+            assert W.count_file(path, chunk_bytes=chunk).words == reference(path)
+    finally:
+        path.unlink()
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
