@@ -100,17 +100,18 @@ def size_bucket(n_params: float | None) -> str:
 
 
 def _primary(rows: pd.DataFrame) -> pd.DataFrame:
-    """Keep one metric per task: PRIMARY_METRIC, else the first metric name."""
+    """Keep one metric per (submission, task): PRIMARY_METRIC, else a plain metric before a check metric
+    (a name with ':', e.g. 'accuracy:reeval' from an organizer re-evaluation), else the first by name."""
     if rows.empty:
         return rows
     pairs = rows[["task", "metric"]].drop_duplicates()
     if not pairs["task"].duplicated().any():
         return rows  # one metric per task: nothing to choose
-    metrics: dict[str, list[str]] = {}
-    for t, m in pairs.itertuples(index=False):
-        metrics.setdefault(t, []).append(m)
-    keep = {t: PRIMARY_METRIC[t] if PRIMARY_METRIC.get(t) in ms else min(ms) for t, ms in metrics.items()}
-    return rows[rows["metric"] == rows["task"].map(keep)]
+    primary = rows["task"].map(PRIMARY_METRIC)
+    pref = (rows["metric"] != primary).astype(int) + rows["metric"].str.contains(":", regex=False).astype(int)
+    ranked = rows.assign(_pref=pref.to_numpy()).sort_values(["_pref", "metric"], kind="mergesort")
+    best = ranked.drop_duplicates(["submission_id", "task"])[["submission_id", "task", "metric"]]
+    return rows.merge(best, on=["submission_id", "task", "metric"], how="inner")
 
 
 def task_scores(latest: pd.DataFrame) -> pd.DataFrame:
@@ -368,16 +369,34 @@ def learning_curves(scores: pd.DataFrame, checkpoints: pd.DataFrame | None = Non
     return merged.sort_values(["submission_id", "task", "words_seen"]).reset_index(drop=True)
 
 
-def budget_rows(budgets: dict[str, Any]) -> list[dict[str, Any]]:
-    """Budget used against cap: [{what, used, cap, share}] from a submission's meta["budgets"]."""
-    pairs = (("words (budget)", "words_used", "words_budget"), ("words seen (exposure cap)", "words_seen",
-                                                                "exposure_cap"),
-             ("student-generated words", "student_words", "student_generation_cap"))
+def budget_rows(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """Budgets used against caps, [{what, used, cap, share}], from a submission's meta.
+
+    Caps come from meta["budgets"] (word_budget or words_budget, exposure_cap, student_generation_cap);
+    used amounts from meta["budgets"] when given (words_used, words_seen, student_words), else from the
+    validator's summary (data_words, ledger_summary.words).
+    """
+    b = meta.get("budgets") or {}
+    ledger = meta.get("ledger_summary") or {}
+    rows = (
+        ("training words (budget)", b.get("words_used", meta.get("data_words")), b.get("words_budget",
+                                                                                       b.get("word_budget"))),
+        ("words seen (exposure cap)", b.get("words_seen", ledger.get("words")), b.get("exposure_cap")),
+        ("student-generated words", b.get("student_words"), b.get("student_generation_cap")),
+    )
     out = []
-    for label, used_key, cap_key in pairs:
-        used, cap = budgets.get(used_key), budgets.get(cap_key)
+    for label, used, cap in rows:
         if used is None and cap is None:
             continue
-        share = (float(used) / float(cap)) if used is not None and cap else None
+        share = float(used) / float(cap) if used is not None and cap else None
         out.append({"what": label, "used": used, "cap": cap, "share": share})
     return out
+
+
+def interaction_series(meta: dict[str, Any]) -> dict[str, list[float]]:
+    """The {variant: [success per round]} part of meta["interaction"] (other keys are shown as data)."""
+    inter = meta.get("interaction") or {}
+    if not isinstance(inter, dict):
+        return {}
+    return {str(k): [float(x) for x in v] for k, v in inter.items()
+            if isinstance(v, list) and v and all(isinstance(x, (int, float)) for x in v)}

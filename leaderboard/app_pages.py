@@ -264,6 +264,8 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
     st.title(f"{SYNTH_MARK if row['synthetic'] else ''}{row['team']} / {row['model']}")
     if row["synthetic"]:
         st.warning(meta.get("synthetic_note", "Synthetic entry: not a real result."))
+    if str(meta.get("scale") or "1") != "1":
+        st.warning(f"SCALED run x{meta['scale']}: budgets and schedule shrunk for a demo; not a valid entry.")
     if rank_row["flags"]:
         st.error(f"Flagged: {rank_row['flags']}")
     if rank_row["missing"]:
@@ -286,7 +288,7 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
         st.table(pd.DataFrame({"field": list(facts), "value": [_show(v) for v in facts.values()]}))
     with right:
         st.subheader("Budgets used against the caps")
-        rows = ag.budget_rows(meta.get("budgets") or {})
+        rows = ag.budget_rows(meta)
         if not rows:
             st.caption("No budget information in this submission.")
         for r in rows:
@@ -323,7 +325,7 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
             .properties(height=320))
         st.altair_chart(chart, width="stretch")
 
-    inter = meta.get("interaction")
+    inter = ag.interaction_series(meta)
     if inter:
         st.subheader("Interaction: success per round")
         long = pd.DataFrame([{"variant": v, "round": i + 1, "success": s} for v, xs in inter.items()
@@ -344,6 +346,11 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
             st.dataframe(pd.DataFrame(findings), hide_index=True, key="sub_findings")
         with st.expander("Full report (JSON)"):
             st.json(rep)
+    other = {k: v for k, v in (meta.get("interaction") or {}).items() if k not in inter} if isinstance(
+        meta.get("interaction"), dict) else {}
+    if other:
+        with st.expander("Interaction details"):
+            st.json(other)
     if not info["flags"].empty:
         st.subheader("Flags")
         st.dataframe(info["flags"], hide_index=True, key="sub_flags")
@@ -360,6 +367,8 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
 
 def _show(v: Any) -> str:
     """A fact-sheet value for people: thousands separators for counts, 4 significant digits for floats."""
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, default=str)
     if isinstance(v, bool) or v is None:
         return "—" if v is None else str(v)
     if isinstance(v, int):

@@ -222,10 +222,30 @@ def test_learning_curves_take_task_rows_else_subtask_means_and_skip_across_check
     assert ag.learning_curves(sc.iloc[0:0]).empty
 
 
-def test_budget_rows() -> None:
-    out = ag.budget_rows({"words_budget": 100, "words_used": 50, "exposure_cap": 1000, "words_seen": 1100})
+def test_budget_rows_from_given_amounts_or_the_validator_summary() -> None:
+    out = ag.budget_rows({"budgets": {"words_budget": 100, "words_used": 50, "exposure_cap": 1000,
+                                      "words_seen": 1100}})
     assert [r["share"] for r in out] == [0.5, 1.1]
+    # the validator's shape: caps in budgets, amounts in data_words and the ledger summary
+    out = ag.budget_rows({"budgets": {"word_budget": 200, "exposure_cap": 400, "student_generation_cap": None},
+                          "data_words": 150, "ledger_summary": {"words": 100}})
+    assert [(r["used"], r["cap"], r["share"]) for r in out] == [(150, 200, 0.75), (100, 400, 0.25)]
     assert ag.budget_rows({}) == []
+
+
+def test_interaction_series_keeps_only_numeric_rounds() -> None:
+    meta = {"interaction": {"feedback": [0.1, 0.2], "teacher": {"model_id": "x"}, "empty": []}}
+    assert ag.interaction_series(meta) == {"feedback": [0.1, 0.2]}
+    assert ag.interaction_series({"interaction": "nope"}) == {}
+
+
+def test_check_metrics_do_not_replace_the_plain_metric() -> None:
+    lat = latest(rows("a", "blimp", 0.7), rows("b", "blimp", 0.6))
+    reeval = lat.assign(metric="accuracy:reeval", value=0.1)
+    only_b = reeval[reeval.submission_id == "b"].assign(task="ewok")
+    wide = ag.task_scores(pd.concat([lat, reeval, only_b]))
+    assert wide.loc["a", "blimp"] == pytest.approx(0.7) and wide.loc["b", "blimp"] == pytest.approx(0.6)
+    assert wide.loc["b", "ewok"] == pytest.approx(0.1)  # a check metric alone still counts
 
 
 def test_empty_board() -> None:

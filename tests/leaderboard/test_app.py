@@ -147,3 +147,27 @@ def test_empty_and_missing_store(monkeypatch: pytest.MonkeyPatch, fresh_url: str
     assert any("empty" in i.value for i in at.info)
     at = run_app(monkeypatch, f"sqlite:///{tmp_path / 'absent.sqlite'}")
     assert any("Cannot open" in e.value for e in at.error)
+
+
+def test_submission_page_with_the_scorer_meta_shape(monkeypatch: pytest.MonkeyPatch, fresh_url: str) -> None:
+    """What submissions.score writes: validator budgets, scale, teacher info, claimed + re-eval metrics."""
+    s = Store(fresh_url)
+    s.upsert_submission(
+        submission_id="real-1", team="Demo", model="gpt2-tiny", edition=2025, track="strict-small", backend="causal",
+        n_params=1_000_000, train_flops=2e12, words_seen=90_000, teacher="meta-llama/Llama-3.2-1B-Instruct",
+        meta={"fact_sheet": {"n_params": 1_000_000, "arch": "gpt2"}, "scale": "1/100", "data_words": 90_000,
+              "budgets": {"word_budget": 100_000, "exposure_cap": 1_000_000, "student_generation_cap": None},
+              "ledger_summary": {"words": 95_000, "checkpoints": {"chck_1M": 10_000}},
+              "interaction": {"teacher": {"model_id": "meta-llama/Llama-3.2-1B-Instruct"}}})
+    s.upsert_checkpoint(submission_id="real-1", name="chck_1M", words_seen=10_000, train_flops=1e12, content_hash="h")
+    rows = [ScoreRow(submission_id="real-1", checkpoint="chck_1M", content_hash="h", task="blimp", metric=m,
+                     value=v, subtask=sub) for m, v in (("accuracy", 0.61), ("accuracy:reeval", 0.6))
+            for sub in ("", "anaphor_agreement")]
+    s.add_scores(rows)
+    s.set_validation_report("real-1", {"ok": True, "findings": []})
+    at = run_app(monkeypatch, fresh_url, page="submission", id="real-1")
+    assert any("SCALED" in w.value for w in at.warning)
+    assert at.metric[1].value.startswith("0.122")  # blimp 0.61 / 5 tasks (the others missing count 0)
+    assert "Interaction details" in [e.label for e in at.expander]
+    assert len(at.get("progress")) == 2
+    assert set(at.dataframe[0].value["metric"]) == {"accuracy", "accuracy:reeval"}
