@@ -97,3 +97,41 @@ def test_demo_stage_fast(tmp_path, monkeypatch):
     summary = json.loads((root / "summary.json").read_text())
     assert list(summary["variants"]) == ["simpo"] and len(summary["variants"]["simpo"]) == 2
     assert (root / "simpo" / "episodes.jsonl").is_file() and (root / "teacher" / "config.json").is_file()
+
+
+def test_http_teacher_end_to_end(tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server API
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.append(body["model"])
+            payload = json.dumps({"choices": [{"message": {"content": "the dog sleeps on the big chair"}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{srv.server_address[1]}/v1"
+        res = CliRunner().invoke(app, ["interact", "--protocol", "simpo", "--out", str(tmp_path / "h"), "--rounds", "1",
+                                       "--teacher", url, "--teacher-model", "meta-llama/Llama-3.1-8B-Instruct",
+                                       "--chat", *FAST, "--json"])
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["teacher"] == "meta-llama/Llama-3.1-8B-Instruct" and seen == ["meta-llama/Llama-3.1-8B-Instruct"] * 3
+    turns = read_episodes(Path(report["episodes"]))
+    # the winner is the teacher's text cut to the student's length (in student tokens)
+    assert all(t["teacher"].strip() and "the dog sleeps on the big chair".startswith(t["teacher"].strip())
+               for t in turns)

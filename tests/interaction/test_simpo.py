@@ -105,3 +105,34 @@ def test_generation_cap_stop(tmp_path):
         driver.run()
     state, turns = _assert_stopped_cleanly(tmp_path / "run", "generation_cap")
     assert sum(len(t["outputs"].split()) for t in turns) <= 12
+
+
+@pytest.mark.parametrize("step", ["deploy", "train", "evaluate"])
+def test_crash_and_resume_reloads_the_right_policy(tmp_path, monkeypatch, step):
+    from babylm.tracks.interaction.proto_simpo import SimPOProtocol
+
+    real = getattr(SimPOProtocol, step)
+    crashed = {"done": False}
+
+    def flaky(self, round_, *args):
+        out = real(self, round_, *args)
+        if round_ == 1 and not crashed["done"]:
+            crashed["done"] = True
+            raise RuntimeError("power cut")
+        return out
+
+    monkeypatch.setattr(SimPOProtocol, step, flaky)
+    out = tmp_path / "run"
+    run, driver = _run(out, TRACK, ScriptedTeacher())
+    with pytest.raises(RuntimeError, match="power cut"):
+        driver.run()
+    run.log.close()
+    run2, driver2 = _run(out, TRACK, ScriptedTeacher())
+    summary = driver2.run()
+    assert summary["rounds"] == 2
+    turns = read_episodes(out / "episodes.jsonl")
+    assert [t["round"] for t in turns] == [0] * 4 + [1] * 4
+    assert {t["policy_id"] for t in turns if t["round"] == 1} == {"round0"}
+    ledger = json.loads((out / "word_ledger.json").read_text())["counts"]
+    assert _recount(turns) == {k: ledger[k] for k in ("corpus", "teacher_visible", "student_generated")}
+    assert (out / "rounds" / "1" / "policy" / "config.json").is_file()
