@@ -173,17 +173,10 @@ def submission_id(manifest: SubmissionManifest, ledger_head: str) -> str:
 
 
 def checkpoint_content_hash(folder: Path) -> str:
-    """sha256 over the checkpoint's files (relative path + bytes), our bookkeeping file excluded."""
-    h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if not p.is_file() or p.is_symlink() or p.name == "babylm_checkpoint.json":
-            continue
-        h.update(str(p.relative_to(folder).as_posix()).encode() + b"\0")
-        with open(p, "rb") as f:
-            for chunk in iter(lambda f=f: f.read(1 << 20), b""):
-                h.update(chunk)
-        h.update(b"\0")
-    return "sha256:" + h.hexdigest()
+    """The evaluation runner's content hash of a checkpoint folder (so store rows match results.json)."""
+    from babylm.evaluation.cache import hash_files
+
+    return hash_files(Path(folder))
 
 
 def ledger_head(path: Path) -> str:

@@ -27,6 +27,7 @@ from babylm.errors import BabyLMError
 
 DEFAULT_TOLERANCE = 0.01  # absolute difference in a task score before a re-evaluation is flagged
 SCORER_BY = "babylm score"
+ACROSS = "across_checkpoints"  # pseudo-checkpoint name of results computed over all checkpoints (AoA)
 
 
 @dataclass
@@ -161,7 +162,7 @@ def _claimed_rows(job: dict[str, Any], t: dict[str, Any]) -> list[dict[str, Any]
     rows = [dict(base, subtask="", metric=metric, value=float(t["score"]), ci_low=ci[0], ci_high=ci[1])]
     for sub, v in sorted((t.get("subtasks") or {}).items()):
         rows.append(dict(base, subtask=sub, metric=metric, value=float(v)))
-    return rows
+    return [r for r in rows if math.isfinite(r["value"])]
 
 
 def plan_jobs(
@@ -186,6 +187,8 @@ def plan_jobs(
     jobs: list[dict[str, Any]] = []
     for ck in required:
         for task, t in sorted((ck_results.get(ck, {}).get("tasks") or {}).items()):
+            if not isinstance(t, dict) or t.get("status", "ok") != "ok":
+                continue
             job = dict(common, checkpoint=ck, task=task, content_hash=content_hashes[ck],
                        claimed_score=t.get("score"))
             if gold is not None and task in TASKS and isinstance(t.get("items"), list):
@@ -194,13 +197,20 @@ def plan_jobs(
                 job.update(kind="claimed")
                 job["claimed_rows"] = _claimed_rows(job, t)
             jobs.append(job)
+    for task, t in sorted((results.get("across_checkpoints") or {}).items()):
+        # Results over all checkpoints at once (AoA) are stored as claimed, under one pseudo-checkpoint.
+        if isinstance(t, dict) and t.get("status", "ok") == "ok" and isinstance(t.get("score"), (int, float)):
+            job = dict(common, kind="claimed", checkpoint=ACROSS, task=task, content_hash=None,
+                       claimed_score=t.get("score"))
+            job["claimed_rows"] = _claimed_rows(job, t)
+            jobs.append(job)
     sampled: list[str] = []
     if gold is not None and manifest.model_location.kind == "local" and sample > 0:
         rng = random.Random(f"{sid}:{seed}")
         sampled = sorted(rng.sample(required, min(sample, len(required))), key=required.index)
         for ck in sampled:
             for task, t in sorted((ck_results.get(ck, {}).get("tasks") or {}).items()):
-                if task not in TASKS:
+                if task not in TASKS or not isinstance(t, dict) or t.get("status", "ok") != "ok":
                     continue
                 jobs.append(dict(common, kind="reeval", checkpoint=ck, task=task, content_hash=content_hashes[ck],
                                  claimed_score=t.get("score"),

@@ -455,6 +455,7 @@ class _Checks:
                                  "evaluate every checkpoint (`babylm evaluate RUN`)", rel))
         seen_tasks: set[str] = set()
         for name, c in ckpts.items():
+            self._results_hash(rel, m, name, c)
             if self.required and name not in self.required and name in (self.track.names if self.track else ()):
                 self.F.add(error("E_RESULTS_CHECKPOINT", f"{rel}: results for {name}, which the ledger never reached",
                                  "evaluate the bundled checkpoints only", rel))
@@ -472,10 +473,26 @@ class _Checks:
             self.F.add(sev(code, f"{rel}: task {t} ({split}) has no results", f"evaluate with --tasks {split}", rel))
         self.rep.summary["results_tasks"] = sorted(seen_tasks)
 
+    def _results_hash(self, rel: str, m: Any, name: str, c: Any) -> None:
+        """Results must come from the bundled weights: compare the claimed content hash with the files."""
+        from babylm.submissions.bundle import checkpoint_content_hash
+
+        claimed = c.get("content_hash") if isinstance(c, dict) else None
+        folder = self.root / (m.model_location.path or "") / name
+        if m.model_location.kind != "local" or not claimed or not folder.is_dir() or name not in self.required:
+            return
+        if checkpoint_content_hash(folder) != claimed:
+            self.F.add(error("E_RESULTS_HASH", f"{rel}: results of {name} were computed on other weights (content "
+                             "hash differs from the bundled checkpoint)", "re-evaluate the bundled checkpoints", rel))
+
     def _result_task(self, rel: str, ck: str, tname: str, t: Any, split: str) -> None:
         where = f"{rel}: {ck}/{tname}"
         if not isinstance(t, dict):
             self.F.add(error("E_RESULTS_SCHEMA", f"{where} is not an object", "", rel))
+            return
+        if t.get("status", "ok") != "ok":
+            self.F.add(warning("W_TASK_FAILED", f"{where}: the evaluation failed ({str(t.get('error', ''))[:200]})",
+                               "fix the failure and re-evaluate", rel))
             return
         score = t.get("score")
         if not isinstance(score, (int, float)) or isinstance(score, bool) or not math.isfinite(score):

@@ -391,6 +391,7 @@ CORPUS: list[Bad] = [
     Bad("wrong_item_counts", "E_ITEM_COUNT", _wrong_item_count, {"gold": True}),
     Bad("duplicate_item_ids", "E_DUPLICATE_ID", _duplicate_ids),
     Bad("results_missing_checkpoint", "E_RESULTS_CHECKPOINT", edit_json("results.json", lambda m: m["checkpoints"].pop("chck_2M"))),
+    Bad("results_from_other_weights", "E_RESULTS_HASH", edit_json("results.json", lambda m: _set(m["checkpoints"]["chck_1M"], "content_hash", "f" * 64))),
     Bad("flops_claim_doubled", "E_FLOPS", edit_json("fact_sheet.json", lambda m: _set(m, "train_flops", m["train_flops"] * 2))),
     Bad("fact_words_mismatch", "E_FACT_WORDS", edit_json("fact_sheet.json", lambda m: _set(m, "words_seen", 1))),
     Bad("fact_params_mismatch", "E_FACT_PARAMS", edit_json("fact_sheet.json", lambda m: _set(m, "n_params", 10))),

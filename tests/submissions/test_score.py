@@ -85,7 +85,7 @@ def test_score_cli_json(run_cli, built: tuple[Path, Path], tmp_path: Path) -> No
     bundle, gold = built
     db = tmp_path / "s.db"
     r = run_cli("score", bundle, "--store", f"sqlite:///{db}", "--gold", gold, "--allow-scaled", "--sample", "1",
-                "--plugin", "factory:register_toy_task", "--json")
+                "--no-load", "--plugin", "factory:register_toy_task", "--json")
     assert r.code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["valid"] and doc["jobs_run"] == 4 and doc["rows_inserted"] == 12

@@ -7,9 +7,12 @@ import shutil
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from babylm.submissions.validate import validate_bundle
 
 
+@pytest.mark.slow
 def test_good_bundle_is_valid_and_loads(built: tuple[Path, Path]) -> None:
     bundle, gold = built
     rep = validate_bundle(bundle, allow_scaled=True, load=True, data_root=gold)
@@ -21,6 +24,12 @@ def test_good_bundle_is_valid_and_loads(built: tuple[Path, Path]) -> None:
     assert all(v["ok"] for v in s["summary"]["loaded"].values())
     assert rep.submission_id and rep.submission_id.startswith("team-test--tiny-gpt2-") is False
     assert rep.submission_id.startswith("team-test-tiny-gpt2-")
+
+
+def test_good_bundle_is_valid_statically(built: tuple[Path, Path]) -> None:
+    rep = validate_bundle(built[0], allow_scaled=True, load=False, data_root=built[1])
+    assert rep.ok, [f.to_dict() for f in rep.findings.errors]
+    assert rep.findings.codes() == {"W_SCALED", "I_DATA_FILES_ABSENT", "I_LOAD_SKIPPED"}
 
 
 def test_scaled_entry_is_an_error_without_the_flag(built: tuple[Path, Path]) -> None:
