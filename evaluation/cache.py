@@ -1,0 +1,97 @@
+"""Result cache: per-item candidate scores keyed by checkpoint content + task version + scoring setup.
+
+Key = sha256 of the checkpoint's files (weights, config, tokenizer; computed once and remembered by
+file size + mtime) + task name + task version + backend + compat + split. One JSON file per
+(checkpoint, task), written atomically (temp + rename), so an interrupted run resumes at the first
+(checkpoint, task) it had not finished and a re-run reads everything back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+CACHE_FORMAT = "babylm.score_cache/1"
+# Files of a checkpoint folder that are not model content (the training metadata may be rewritten).
+_NOT_CONTENT = {"babylm_checkpoint.json", "README.md", "training_args.json"}
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write `text` to `path` via a temp file in the same folder and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def content_files(folder: Path) -> list[Path]:
+    return sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.name not in _NOT_CONTENT
+    )
+
+
+def hash_files(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in content_files(folder):
+        h.update(p.name.encode() + b"\0")
+        with p.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+class ResultCache:
+    """Score cache under `root` (default `<model>/.babylm_cache`)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    # ---- checkpoint content hashes ----
+    def content_hash(self, folder: Path) -> str:
+        """sha256 of the checkpoint's content files, remembered by (name, size, mtime) fingerprint."""
+        folder = folder.resolve()
+        stamp = [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in content_files(folder)]
+        memo_path = self.root / "content_hashes.json"
+        memo = _read_json(memo_path) or {}
+        entry = memo.get(str(folder))
+        if entry and entry.get("stamp") == stamp:
+            return entry["sha256"]
+        digest = hash_files(folder)
+        memo = _read_json(memo_path) or {}  # re-read: another process may have added entries
+        memo[str(folder)] = {"stamp": stamp, "sha256": digest}
+        atomic_write_text(memo_path, json.dumps(memo, indent=1))
+        return digest
+
+    # ---- per-task scores ----
+    def path(self, content_hash: str, task: str, version: str, backend: str, compat: str, split: str) -> Path:
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in task)
+        return self.root / content_hash[:32] / f"{safe}-v{version}-{backend}-{compat}-{split}.json"
+
+    def get(self, key: dict[str, str], ids: list[str]) -> list[list[float]] | None:
+        """Cached scores for these item ids in this order, or None (missing, stale or corrupt)."""
+        data = _read_json(self.path(**key))
+        if not data or data.get("format") != CACHE_FORMAT or data.get("key") != key or data.get("ids") != ids:
+            return None
+        return data["scores"]
+
+    def put(self, key: dict[str, str], ids: list[str], scores: list[list[float]]) -> None:
+        doc: dict[str, Any] = {"format": CACHE_FORMAT, "key": key, "ids": ids, "scores": scores}
+        atomic_write_text(self.path(**key), json.dumps(doc, separators=(",", ":")))
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
