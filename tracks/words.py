@@ -136,6 +136,7 @@ def combine(chunks: Iterable[ChunkCount]) -> ChunkCount:
 
 # Bytes below 0x20 that are whitespace; any other byte below 0x20 switches to the exact class test.
 _SPACE_LOW = sorted(c for c in ASCII_SPACE_BYTES if c < 32)
+assert _SPACE_LOW == [*range(0x09, 0x0E), *range(0x1C, 0x20)]  # what _has_other_controls relies on
 
 
 class Workspace:
@@ -150,6 +151,7 @@ class Workspace:
 
         self.size = size
         self.a, self.b, self.c, self.d, self.e = (np.empty(size, dtype=np.bool_) for _ in range(5))
+        self.u = np.empty(size, dtype=np.uint8)
 
 
 # UTF-8 encodings of non-ASCII whitespace as big-endian integers, and their first and second bytes.
@@ -187,12 +189,29 @@ def _in_ranges(arr, ranges: list[tuple[int, int]], out, tmp, tmp2, np):
     return out
 
 
-def _space_leads(arr, ws: Workspace, n: int, np):
-    """Positions that may start a non-ASCII whitespace encoding (a superset; checked exactly later).
+def _validation_positions(idx, n: int, np):
+    """The non-ASCII positions `idx` plus, after each non-ASCII run, the position of the ASCII byte
+    that ends it. Decoding just these bytes finds exactly the errors (and the first one) that
+    decoding the whole chunk finds: ASCII bytes are always valid and always end a multi-byte
+    sequence, so one of them stands in for each ASCII run."""
+    after = idx + 1
+    ends = after[np.append(after[:-1] != idx[1:], True)]
+    ends = ends[ends < n]
+    return np.sort(np.concatenate((idx, ends))) if ends.size else idx
 
-    Sparse text: every byte in the lead range. Dense non-ASCII text (where selecting that many
-    positions is the cost): only lead bytes followed by a possible second byte.
-    """
+
+def _has_other_controls(arr, ws: Workspace, n: int, np) -> bool:
+    """Whether the chunk holds a byte below 0x20 that is not whitespace (0x00-0x08, 0x0e-0x1b)."""
+    if np.less(arr, 9, out=ws.b[:n]).any():
+        return True
+    shifted = np.subtract(arr, 0x0E, out=ws.u[:n])  # wraps around: 0x0e..0x1b -> 0..13
+    return bool(np.less(shifted, 0x1C - 0x0E, out=ws.b[:n]).any())
+
+
+def _space_leads(arr, ws: Workspace, n: int, np):
+    """Positions that may start a non-ASCII whitespace encoding (a superset; checked exactly later)
+    in a chunk dense in non-ASCII: every byte in the lead range when those are few, else (selecting
+    that many positions is the cost) only lead bytes followed by a possible second byte."""
     b, c, d, e = ws.b[:n], ws.c[:n], ws.d[:n], ws.e[:n]
     in_range = np.logical_and(np.greater_equal(arr, _SPACE_LEADS[0], out=b),
                               np.less_equal(arr, _SPACE_LEADS[-1], out=c), out=b)
@@ -254,31 +273,31 @@ def count_chunk(data: bytes | bytearray | memoryview, offset: int = 0, errors: s
     a, b = ws.a[:n], ws.b[:n]
     high = np.greater_equal(arr, 0x80, out=a)
     n_high = int(np.count_nonzero(high))
+    # Sparse non-ASCII (English text): work on the positions of the non-ASCII bytes.
+    idx = np.flatnonzero(high) if n_high and n_high * 8 <= n else None
     if n_high and errors == "strict":
-        if n_high * 8 > n:  # dense non-ASCII: decoding it all is cheaper than selecting bytes
+        if idx is None:  # dense non-ASCII: decoding it all is cheaper than selecting bytes
             try:
                 codecs.utf_8_decode(data, "strict", True)
             except UnicodeDecodeError as exc:
                 raise InvalidUTF8(offset + exc.start, exc.reason) from None
         else:
-            # Decode only the non-ASCII bytes plus the ASCII byte after each non-ASCII run: ASCII bytes
-            # are always valid and always end a multi-byte sequence, so this finds exactly the errors
-            # (and the first one) that decoding the whole chunk finds.
-            keep = b
-            np.copyto(keep, high)
-            np.logical_or(keep[1:], high[:-1], out=keep[1:])
+            keep = _validation_positions(idx, n, np)
             try:
                 arr[keep].tobytes().decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise InvalidUTF8(offset + int(np.flatnonzero(keep)[exc.start]), exc.reason) from None
+                raise InvalidUTF8(offset + int(keep[exc.start]), exc.reason) from None
     # Whitespace bytes are all <= 0x20; other control bytes are rare, checked, and then tested exactly.
     space = np.less_equal(arr, 32, out=a)
-    low = np.less(arr, 32, out=b)
-    if low.any() and not np.isin(arr[low], _SPACE_LOW).all():
+    if _has_other_controls(arr, ws, n, np):
         np.equal(arr, 32, out=space)
         space |= np.isin(arr, _SPACE_LOW)
     if n_high:
-        leads = _space_leads(arr, ws, n, np)
+        if idx is not None:
+            lead_bytes = arr[idx]
+            leads = idx[(lead_bytes >= _SPACE_LEADS[0]) & (lead_bytes <= _SPACE_LEADS[-1])]
+        else:
+            leads = _space_leads(arr, ws, n, np)
         if leads.size:
             _mark_non_ascii_space(arr, leads, space, np)
     # A word starts at a non-space byte whose previous byte is space (or at the chunk start).
