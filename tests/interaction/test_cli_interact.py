@@ -38,6 +38,7 @@ def test_simpo_json_and_resume(tmp_path):
     assert report["ledger"]["input"] == report["ledger"]["corpus"] + report["ledger"]["teacher_visible"]
     n = len(read_episodes(Path(report["episodes"])))
     assert n == 6
+    assert report["plot"] is None or Path(report["plot"]).read_bytes()[:4] == b"\x89PNG"
     # re-running the finished command resumes: nothing is redone, same report
     again = json.loads(CliRunner().invoke(app, args).stdout)
     assert again["variants"] == report["variants"] and len(read_episodes(Path(report["episodes"]))) == n

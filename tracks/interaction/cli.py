@@ -43,6 +43,7 @@ def run_interaction(
     rewards_as_words: bool = False,
     options: dict[str, Any] | None = None,
     progress: bool = True,
+    plot: bool = True,
 ) -> dict[str, Any]:
     """Open (or resume) the run folder, build teacher and protocol, run the rounds; returns a report dict."""
     from babylm.tracks.interaction.driver import RoundDriver, get_protocol, open_run
@@ -75,6 +76,7 @@ def run_interaction(
         summary = RoundDriver(proto, out, rounds, progress=progress).run()
     finally:
         run.log.close()
+    plot_path = _plot(summary, Path(out)) if plot else None
     return {
         "run_dir": str(out),
         "protocol": protocol,
@@ -86,7 +88,21 @@ def run_interaction(
         "variants": summary["variants"],
         "ledger": summary["ledger"],
         "episodes": str(Path(out) / "episodes.jsonl"),
+        "plot": plot_path,
     }
+
+
+def _plot(summary: dict[str, Any], out: Path) -> str | None:
+    """RUN/summary.png: the primary metric per round per variant (when the plots module is present)."""
+    try:
+        from babylm.tracks.interaction.plots import plot_series
+    except ModuleNotFoundError:
+        return None
+    if not any(v is not None for vals in summary["variants"].values() for v in vals):
+        return None
+    png = plot_series(summary["variants"], out / "summary.png", ylabel=summary["metric"], percent=False,
+                      title=f"{summary['protocol']}: {summary['metric']} per round")
+    return str(png)
 
 
 def register(app: typer.Typer) -> None:
@@ -116,7 +132,8 @@ def register(app: typer.Typer) -> None:
         input budget or the generation cap stops the run cleanly (exit 2; log and checkpoints kept).
         Re-running the same command resumes after a crash. JSON keys: run_dir, protocol, track, scale,
         teacher, rounds, metric, variants (variant -> list of the metric per round), ledger (word totals by
-        source, input, words_seen, caps, checkpoints), episodes (path of the episode log).
+        source, input, words_seen, caps, checkpoints), episodes (path of the episode log), plot (path of
+        RUN/summary.png, the metric per round per variant, or null).
         """
         from babylm.output import scaled_banner
 
