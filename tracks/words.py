@@ -136,7 +136,7 @@ def combine(chunks: Iterable[ChunkCount]) -> ChunkCount:
 
 # Bytes below 0x20 that are whitespace; any other byte below 0x20 switches to the exact class test.
 _SPACE_LOW = sorted(c for c in ASCII_SPACE_BYTES if c < 32)
-assert _SPACE_LOW == [*range(0x09, 0x0E), *range(0x1C, 0x20)]  # what _has_other_controls relies on
+assert [*range(0x09, 0x0E), *range(0x1C, 0x20)] == _SPACE_LOW  # what _has_other_controls relies on
 
 
 class Workspace:
