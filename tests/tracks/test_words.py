@@ -16,7 +16,7 @@ from babylm.tracks import words as W
 ALL_WHITESPACE = [chr(c) for c in range(0x110000) if chr(c).isspace()]
 # Words made of: ASCII, 2/3/4-byte characters, a lone em dash, BOM, NUL and other non-space controls.
 PIECES = ALL_WHITESPACE + ["\r\n", "a", "Z", "é", "—", "中", "😀", "\ufeff", "\x00", "\x07", "\x1b", "\x7f",
-                           "\u200b", "\x80", "\ud7ff", "\ue000", "ab", "word"]
+                           "\u200b", "\x08", "\x0e", "\x80", "\ud7ff", "\ue000", "ab", "word"]
 
 
 def reference(path: Path, errors: str = "strict") -> int:
