@@ -118,6 +118,17 @@ def ranking_table(view: pd.DataFrame, tasks: tuple[str, ...]) -> pd.DataFrame:
     return t
 
 
+def _with_links(table: pd.DataFrame, edition: int, track: str) -> pd.DataFrame:
+    """The shown table plus a link column that opens each entry on the Submission page."""
+    from urllib.parse import urlencode
+
+    out = table.copy()
+    out.insert(out.columns.get_loc("model") + 1, "open", [
+        "?" + urlencode({"page": "submission", "edition": edition, "track": track, "id": sid})
+        for sid in table["submission"]])
+    return out
+
+
 def page_ranking(url: str, token: str, edition: int, track: str, b: dict, view: pd.DataFrame) -> None:
     st.title(f"Ranking · {edition} / {track}")
     st.caption(
@@ -136,10 +147,12 @@ def page_ranking(url: str, token: str, edition: int, track: str, b: dict, view: 
         "words seen": st.column_config.NumberColumn(format="compact"),
         "submission": st.column_config.TextColumn(help="open it on the Submission page"),
         "synthetic": st.column_config.CheckboxColumn(help="made by --seed-demo: not a real entry", width="small"),
+        "open": st.column_config.LinkColumn(help="the entry's Submission page", display_text="details", width="small"),
     }
     for task in b["tasks"]:
         cfg[task] = st.column_config.NumberColumn(format="%.3f")
-    st.dataframe(table, column_config=cfg, hide_index=True, key="ranking_table", height=min(36 * (len(table) + 1), 720))
+    st.dataframe(_with_links(table, edition, track), column_config=cfg, hide_index=True, key="ranking_table",
+                 height=min(36 * (len(table) + 1), 720))
     for note in b["notes"][1:]:
         st.caption(note)
     _downloads(table, f"ranking_{edition}_{track}", "ranking")

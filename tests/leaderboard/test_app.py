@@ -44,6 +44,8 @@ def test_ranking_page_shows_every_unflagged_entry_with_the_columns(monkeypatch: 
         assert col in t.columns
     assert t["rank"].iloc[0] == "1"
     assert t["synthetic"].all()
+    first = t["open"].iloc[0]
+    assert first.startswith("?page=submission&edition=2025&track=strict-small&id=synth-")
     assert any("SYNTHETIC" in w.value for w in at.warning)
     labels = [d.label for d in at.get("download_button")]
     assert "Download CSV" in labels and "Download JSON" in labels
