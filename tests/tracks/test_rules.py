@@ -1,6 +1,7 @@
 from fractions import Fraction
 
 import pytest
+
 from babylm.tracks.rules import (
     UnknownTrackError,
     all_tracks,
