@@ -69,6 +69,17 @@ def test_user_errors_exit_2_one_line(tmp_path):
     assert res.returncode == 2 and "not allowed" in res.stderr and "Traceback" not in res.stderr
 
 
+def test_bad_device_is_a_user_error(tmp_path):
+    import torch
+
+    res = CliRunner().invoke(app, ["interact", "--protocol", "simpo", "--out", str(tmp_path / "d"), "--device", "tpu9"])
+    assert isinstance(res.exception, BabyLMError) and "not a torch device" in str(res.exception)
+    if not torch.cuda.is_available():
+        res = CliRunner().invoke(app, ["interact", "--protocol", "simpo", "--out", str(tmp_path / "d"),
+                                       "--device", "cuda"])
+        assert isinstance(res.exception, BabyLMError) and "no CUDA GPU" in str(res.exception)
+
+
 def test_budget_stop_is_a_user_error_with_log_kept(tmp_path):
     out = tmp_path / "b"
     # 1/1000000 of the interaction track: an input budget of 100 words, crossed in round 1 or 2

@@ -44,6 +44,7 @@ def run_interaction(
     options: dict[str, Any] | None = None,
     progress: bool = True,
     plot: bool = True,
+    device: str = "cpu",
 ) -> dict[str, Any]:
     """Open (or resume) the run folder, build teacher and protocol, run the rounds; returns a report dict."""
     from babylm.tracks.interaction.driver import RoundDriver, get_protocol, open_run
@@ -61,13 +62,14 @@ def run_interaction(
     except UnknownTrackError as exc:
         raise BabyLMError(str(exc)) from None
     tr = tr.scaled(frac) if frac != 1 else tr
+    _check_device(device)
     factory = get_protocol(protocol)
-    t = make_teacher(teacher, model=teacher_model, seed=seed, chat=chat)
+    t = make_teacher(teacher, model=teacher_model, seed=seed, chat=chat, device=device)
     if teacher_params is not None:
         t.n_params = teacher_params
     opts = dict(options or {})
     run = open_run(out, protocol=protocol, track=tr, teacher=t, seed=seed, variant=variant,
-                   rewards_as_words=rewards_as_words, options=opts, n_rounds=rounds)
+                   rewards_as_words=rewards_as_words, options=opts, n_rounds=rounds, device=device)
     try:
         proto = factory(run, **opts)
     except TypeError as exc:
@@ -90,6 +92,17 @@ def run_interaction(
         "episodes": str(Path(out) / "episodes.jsonl"),
         "plot": plot_path,
     }
+
+
+def _check_device(device: str) -> None:
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise BabyLMError(f"--device {device!r} is not a torch device", hint="use cpu or cuda") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise BabyLMError(f"--device {device}: no CUDA GPU is visible here", hint="use --device cpu")
 
 
 def _plot(summary: dict[str, Any], out: Path) -> str | None:
@@ -124,6 +137,7 @@ def register(app: typer.Typer) -> None:
             help="Charge reward text (e.g. the teacher's raw score) to the input budget.",
         ),
         option: list[str] = typer.Option(None, help="Protocol option KEY=VALUE (repeatable)."),
+        device: str = typer.Option("cpu", help="Where the student and a local teacher run: cpu or cuda."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document (keys below)."),
     ) -> None:
         """Run an interaction protocol in rounds: deploy, log, decode, aggregate, train, evaluate.
@@ -146,6 +160,7 @@ def register(app: typer.Typer) -> None:
             protocol, out, rounds=rounds, track=track, scale=scale, teacher=teacher, teacher_model=teacher_model,
             teacher_params=teacher_params, chat=chat, variant=variant, seed=seed,
             rewards_as_words=rewards_as_words, options=parse_options(option), progress=not as_json,
+            device=device,
         )
 
         def render(console: Any) -> None:

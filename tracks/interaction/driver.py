@@ -3,7 +3,7 @@
 Contract (protocols and the GAMES helper build on it):
 
 - `RunContext`: what a protocol gets: `run_dir`, `run_id`, `track`, `teacher` (or None), `seed`,
-  `variant`, `options`, `n_rounds`, `ledger` (InteractionLedger), `log` (EpisodeLog).
+  `variant`, `options`, `n_rounds`, `device`, `ledger` (InteractionLedger), `log` (EpisodeLog).
 - `InteractionProtocol` (ABC), built by a factory `factory(run: RunContext, **options)`:
     - `deploy(round) -> list`: play episodes with the current policy, log every turn to `run.log` and
       charge every string the student sees to `run.ledger` (returns the episodes, or their ids);
@@ -64,6 +64,7 @@ class RunContext:
     variant: str = "default"
     options: dict[str, Any] = field(default_factory=dict)
     n_rounds: int = 1  # rounds asked for in this invocation (protocols slice their corpus by it)
+    device: str = "cpu"  # where the student runs; not part of the run's identity (resume elsewhere is fine)
 
     def policy_dir(self, round_: int) -> Path:
         """Where the policy trained in `round_` lives (RUN/rounds/<r>/policy)."""
@@ -145,6 +146,7 @@ def open_run(
     rewards_as_words: bool = False,
     options: dict[str, Any] | None = None,
     n_rounds: int = 1,
+    device: str = "cpu",
 ) -> RunContext:
     """Create (or reopen, checking it matches) an interaction run folder and its ledger and log."""
     run_dir = Path(run_dir)
@@ -180,7 +182,7 @@ def open_run(
         write_json_atomic(run_json, {"format": RUN_FORMAT, "run_id": run_id, **ident})
     ledger = InteractionLedger(track, run_dir, rewards_as_words=rewards_as_words)
     log = EpisodeLog(run_dir / EPISODES_FILE, run=run_id)
-    return RunContext(run_dir, run_id, track, teacher, seed, ledger, log, variant, options, n_rounds)
+    return RunContext(run_dir, run_id, track, teacher, seed, ledger, log, variant, options, n_rounds, device)
 
 
 class RoundDriver:

@@ -7,6 +7,7 @@ checkpoints (RUN/chck_XM) when the word ledger says a milestone was reached.
 Options shared by these protocols: corpus (a text file; default the generated demo corpus),
 corpus_words, n_layer, n_embd, student (a saved HF folder to start from instead of a fresh GPT-2),
 threads (torch CPU threads; default 1: tiny models run ~10x faster single-threaded on a busy machine).
+The student runs on `run.device` ("cpu" or "cuda", from `babylm interact --device`).
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ class StudentProtocol(InteractionProtocol):
         else:
             self.tokenizer = train_tokenizer(self.text)
             self.model = tiny_gpt2(self.tokenizer, n_layer=self.n_layer, n_embd=self.n_embd, seed=self.run.seed)
+        self.model.to(self.run.device)
         save_policy(self.model, self.tokenizer, self.init_dir)
         self.policy_id = "init"
 
@@ -114,6 +116,7 @@ class StudentProtocol(InteractionProtocol):
         latest = round_ if trained else round_ - 1
         path = self.run.policy_dir(latest) if latest >= 0 else self.init_dir
         self.model, self.tokenizer = load_policy(path)
+        self.model.to(self.run.device)
         self.policy_id = f"round{latest}" if latest >= 0 else "init"
 
     def finish_train(self, round_: int) -> None:
@@ -139,6 +142,6 @@ class StudentProtocol(InteractionProtocol):
             return float("nan")
         self.model.eval()
         with torch.no_grad():
-            x = torch.tensor(wins)
+            x = torch.tensor(wins, device=self.model.device)
             loss = self.model(input_ids=x, labels=x).loss
         return -float(loss)

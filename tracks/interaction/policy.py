@@ -105,7 +105,7 @@ def sample(model: Any, prompt_ids: list[int], max_new: int, *, top_p: float = 0.
         for _ in range(max_new):
             # no KV cache: sequences are short and this keeps clear of cache API churn
             ctx = (ids + out)[-limit:]
-            logits = model(input_ids=torch.tensor([ctx])).logits[0, -1].float()
+            logits = model(input_ids=torch.tensor([ctx], device=model.device)).logits[0, -1].float().cpu()
             logprobs = torch.log_softmax(logits, -1)
             probs = torch.softmax(logits / temperature, -1)
             if top_p < 1.0:
@@ -136,6 +136,7 @@ def completion_logprobs(model: Any, prompts: list[list[int]], completions: list[
         ids[i, : len(p) + len(c)] = torch.tensor(p + c)
         att[i, : len(p) + len(c)] = 1
         target_mask[i, len(p) : len(p) + len(c)] = 1.0
+    ids, att, target_mask = ids.to(model.device), att.to(model.device), target_mask.to(model.device)
     logits = model(input_ids=ids, attention_mask=att).logits[:, :-1].float()
     lp = torch.log_softmax(logits, -1).gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1)
     mask = target_mask[:, 1:]
@@ -157,7 +158,7 @@ def train_lm_steps(model: Any, tokenizer: Any, text: str, *, steps: int, seq_len
     loss_val = float("nan")
     for _ in range(steps):
         starts = torch.randint(0, len(ids) - seq_len - 1, (batch,), generator=g)
-        x = torch.stack([data[s : s + seq_len] for s in starts])
+        x = torch.stack([data[s : s + seq_len] for s in starts]).to(model.device)
         loss = model(input_ids=x, labels=x).loss
         opt.zero_grad()
         loss.backward()

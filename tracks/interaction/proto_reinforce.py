@@ -119,7 +119,7 @@ class ReinforceProtocol(StudentProtocol):
             prompts = [tok(d["prompt"]).input_ids for d in data]
             outs = [tok(d["text"]).input_ids for d in data]
             keep = [i for i, o in enumerate(outs) if o]
-            rewards = torch.tensor([float(data[i]["reward"]) for i in keep])
+            rewards = torch.tensor([float(data[i]["reward"]) for i in keep], device=self.model.device)
             base = float(rewards.mean()) if self.baseline is None else self.baseline
             opt = torch.optim.AdamW(self.model.parameters(), lr=self.lr)
             words = sum(count_words(data[i]["prompt"]) + count_words(data[i]["text"]) for i in keep)

@@ -356,13 +356,14 @@ class OpenAICompatTeacher(Teacher):
 
 
 def make_teacher(
-    spec: str, *, model: str | None = None, seed: int = 0, api_key: str | None = None, chat: bool = False
+    spec: str, *, model: str | None = None, seed: int = 0, api_key: str | None = None, chat: bool = False,
+    device: str = "cpu",
 ) -> Teacher:
     """Build a teacher from its CLI form: "scripted", "local:PATH" or "http(s)://HOST:PORT[/v1]"."""
     if spec == "scripted":
         return ScriptedTeacher()
     if spec.startswith("local:"):
-        return LocalHFTeacher(spec[len("local:") :], seed=seed, model_id=model, instruct=chat)
+        return LocalHFTeacher(spec[len("local:") :], seed=seed, model_id=model, instruct=chat, device=device)
     if spec.startswith(("http://", "https://")):
         if not model:
             raise BabyLMError("an HTTP teacher needs its model id (--teacher-model NAME)")
