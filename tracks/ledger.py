@@ -380,11 +380,14 @@ def _resolve_ledger_path(path: str | Path) -> Path:
     return p
 
 
-def verify_ledger(path: str | Path, check_checkpoints: bool = True) -> LedgerReport:
+def verify_ledger(
+    path: str | Path, check_checkpoints: bool = True, checkpoint_root: str | Path | None = None
+) -> LedgerReport:
     """Recompute the hash chain and the counters of a ledger.jsonl (or a run folder holding one).
 
-    With `check_checkpoints`, each checkpoint folder found beside the ledger must carry metadata that
-    matches its ledger line and files whose sha256 match; a missing folder is a warning only.
+    With `check_checkpoints`, each checkpoint folder found (under `checkpoint_root`, by default the
+    ledger's folder) must carry metadata that matches its ledger line and files whose sha256 match;
+    a missing folder is a warning only.
     """
     p = _resolve_ledger_path(path)
     rep = LedgerReport(path=str(p))
@@ -467,8 +470,9 @@ def verify_ledger(path: str | Path, check_checkpoints: bool = True) -> LedgerRep
     if not rep.complete:
         rep.warnings.append("no `end` line: the run is still going or crashed")
     if check_checkpoints:
+        root = Path(checkpoint_root) if checkpoint_root is not None else p.parent
         for obj in ckpt_lines:
-            _check_checkpoint_folder(p.parent, obj, rep)
+            _check_checkpoint_folder(root, obj, rep)
     return rep
 
 

@@ -318,6 +318,13 @@ def train(opts: TrainOptions) -> TrainResult:
     optim = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01, betas=(0.9, 0.95))
     sched = torch.optim.lr_scheduler.LambdaLR(optim, _lr_lambda(total_steps, max(1, min(100, total_steps // 20))))
     planned = min(track.exposure_cap, data_words * opts.epochs)
+    if data_words * opts.epochs > track.exposure_cap and opts.progress:
+        from babylm.output import err_console
+
+        err_console.print(
+            f"[yellow]note:[/] {opts.epochs} epochs x {data_words:,} words exceed the exposure cap of "
+            f"{track.exposure_cap:,}{scaled_note}: the run will stop with an error at the cap"
+        )
     status, message, loss_val = "completed", "", None
     try:
         with _progress(opts.progress, track, planned) as bar:

@@ -307,3 +307,15 @@ def test_trainer_callback_needs_the_words_column(tmp_path: Path) -> None:
     trainer.train_dataset = trainer.train_dataset.remove_columns("words")
     with pytest.raises(BabyLMError, match="words"):
         trainer.train()
+
+
+def test_checkpoints_can_be_checked_under_another_root(tmp_path: Path) -> None:
+    import shutil
+
+    run(tmp_path / "run", steps=5)
+    (tmp_path / "elsewhere").mkdir()
+    shutil.move(tmp_path / "run" / "chck_1M", tmp_path / "elsewhere" / "chck_1M")
+    rep = verify_ledger(tmp_path / "run", checkpoint_root=tmp_path / "elsewhere")
+    assert rep.ok and not any("chck_1M" in w for w in rep.warnings)
+    (tmp_path / "elsewhere" / "chck_1M" / "config.json").write_text('{"n_layer": 99}')
+    assert not verify_ledger(tmp_path / "run", checkpoint_root=tmp_path / "elsewhere").ok

@@ -190,3 +190,18 @@ def test_a_non_empty_output_folder_is_refused(corpus: Path, trained) -> None:
     out, _ = trained
     with pytest.raises(BabyLMError, match="not empty"):
         train(opts(corpus, out))
+
+
+def test_demo_stages_data_and_train_fast(tmp_path: Path) -> None:
+    from babylm.demo import DemoContext
+    from babylm.tracks.demo import stage_data, stage_train
+    from babylm.tracks.rules import get_track
+
+    scale = Fraction(1, 10_000)  # budget 1,000 words: 10 epochs reach all 19 checkpoints
+    ctx = DemoContext(workdir=tmp_path, track=get_track("strict-small").scaled(scale), scale=scale, fast=True)
+    stage_data(ctx)
+    manifest = json.loads(Path(ctx.state["data_manifest"]).read_text())
+    assert manifest["total_words"] == 1000 and manifest["within_budget"] and manifest["scale"] == "1/10000"
+    stage_train(ctx)
+    assert [p.name for p in ctx.state["checkpoints"]] == list(ctx.track.names)
+    assert verify_ledger(ctx.state["run_dir"]).words == 10_000
