@@ -476,7 +476,10 @@ def count_words(
     if errors not in ERRORS_MODES:
         raise BabyLMError(f"unknown --errors mode {errors!r}", f"use one of: {', '.join(ERRORS_MODES)}")
     files = resolve_paths(paths)
-    sizes = [f.stat().st_size for f in files]
+    try:
+        sizes = [f.stat().st_size for f in files]
+    except OSError as exc:
+        raise BabyLMError(f"cannot read {exc.filename}: {exc.strerror}", "check the path and its permissions") from None
     result = CountResult(errors=errors)
     if workers <= 1 or sum(sizes) < PARALLEL_MIN_BYTES:
         for f in files:

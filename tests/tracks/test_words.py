@@ -287,3 +287,26 @@ def test_progress_reports_every_byte(tmp_path: Path, monkeypatch: pytest.MonkeyP
     seen: list[int] = []
     res = W.count_words([tmp_path], workers=2, progress=seen.append, chunk_bytes=512)
     assert sum(seen) == res.total_bytes == 15001 and len(seen) > 2
+
+
+def test_memory_stays_constant_on_a_big_file(tmp_path: Path) -> None:
+    import tracemalloc
+
+    line = "The cat—sat on the\u00a0mat. “Quoted” café 中文\n".encode()
+    block = line * ((1 << 20) // len(line))
+
+    def peak_for(mib: int) -> int:
+        p = tmp_path / f"{mib}.txt"
+        with open(p, "wb") as f:
+            for _ in range(mib):
+                f.write(block)
+        tracemalloc.start()
+        try:
+            assert W.count_words([p], workers=1).total_words == mib * len(block.decode().split())
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            p.unlink()
+
+    small, big = peak_for(4), peak_for(40)
+    assert big < small + (2 << 20), f"peak {small / 2**20:.1f} MiB for 4 MiB, {big / 2**20:.1f} MiB for 40 MiB"
