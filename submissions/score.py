@@ -94,9 +94,9 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         kind = job["kind"]
         if kind == "claimed":
             return {"rows": job["claimed_rows"], "flags": []}
-        from babylm.evaluation.api import TASKS
+        from babylm.submissions.validate import registered_tasks
 
-        spec = TASKS[job["task"]]
+        spec = registered_tasks()[job["task"]]
         items = list(spec.loader(Path(job["gold"]), job["split"]))
         if kind == "gold":
             return _gold_job(job, spec, items)
@@ -171,8 +171,9 @@ def plan_jobs(
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """All jobs for a validated bundle, in a fixed order, and the checkpoints sampled for re-evaluation."""
     from babylm import __version__
-    from babylm.evaluation.api import TASKS
+    from babylm.submissions.validate import registered_tasks
 
+    TASKS = registered_tasks()
     sid = report.submission_id
     results: dict[str, Any] = {}
     if manifest.files.results:
@@ -263,8 +264,13 @@ def score_bundle(
     workdir: Path | None = None,
     plugins: list[str] | None = None,
     progress: bool = True,
+    report: Any = None,
 ) -> ScoreSummary:
-    """Validate and score one bundle into the store (see the module docstring)."""
+    """Validate and score one bundle into the store (see the module docstring).
+
+    `report`: a ValidationReport of this very bundle made by the caller with the same options (skips
+    validating twice, e.g. in the demo).
+    """
     from babylm.leaderboard.store import Store
     from babylm.submissions.bundle import checkpoint_content_hash
     from babylm.submissions.executors import make_executor
@@ -275,7 +281,8 @@ def score_bundle(
     if gold is not None and not Path(gold).is_dir():
         raise BabyLMError(f"gold data folder not found: {gold}", "pass the organizers' data root with --gold")
     gold = Path(gold).resolve() if gold is not None else None
-    report = validate_bundle(bundle, allow_scaled=allow_scaled, load=load, data_root=gold, workdir=workdir)
+    if report is None:
+        report = validate_bundle(bundle, allow_scaled=allow_scaled, load=load, data_root=gold, workdir=workdir)
     if not report.ok or report.submission_id is None or report.root is None:
         errs = "; ".join(f"{f.code}: {f.message}" for f in report.findings.errors[:3])
         raise BabyLMError(f"bundle is invalid, nothing was written: {errs}",

@@ -26,6 +26,18 @@ PARAMS_TOLERANCE = 0.01
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 
 
+def registered_tasks() -> dict[str, Any]:
+    """The evaluation task registry, with every built-in task module imported."""
+    from babylm.evaluation.api import TASKS
+
+    try:
+        from babylm.evaluation.runner import import_task_modules
+    except ModuleNotFoundError:  # evaluation part not in this build: only tasks registered by plugins
+        return TASKS
+    import_task_modules()
+    return TASKS
+
+
 @dataclass
 class ValidationReport:
     bundle: str
@@ -408,18 +420,14 @@ class _Checks:
 
     # ------------------------------------------------ results and predictions
     def _expected(self, task: str, split: str) -> int | None:
-        from babylm.evaluation.api import TASKS
-
-        spec = TASKS.get(task)
+        spec = registered_tasks().get(task)
         return None if spec is None else spec.expected_counts.get(split)  # type: ignore[call-overload]
 
     def _gold_counts(self, task: str, split: str) -> dict[str, int] | None:
         """Items per sub-task from the organizers' data, when a data root was given."""
         if self.data_root is None:
             return None
-        from babylm.evaluation.api import TASKS
-
-        spec = TASKS.get(task)
+        spec = registered_tasks().get(task)
         if spec is None:
             return None
         counts: dict[str, int] = {}
@@ -432,8 +440,7 @@ class _Checks:
         return counts
 
     def results(self, m: Any) -> None:
-        from babylm.evaluation.api import TASKS
-
+        TASKS = registered_tasks()
         rel = m.files.results
         if not rel or not (self.root / rel).is_file():
             return
@@ -445,6 +452,7 @@ class _Checks:
                              "write it with `babylm evaluate`", rel))
             return
         split = self.split or data.get("split") or "fast"
+        self.results_split = split
         ckpts = data.get("checkpoints")
         if not isinstance(ckpts, dict) or not ckpts:
             self.F.add(error("E_RESULTS_SCHEMA", f"{rel}: no 'checkpoints'", "write it with `babylm evaluate`", rel))
@@ -466,8 +474,12 @@ class _Checks:
             for tname, t in tasks.items():
                 seen_tasks.add(tname)
                 self._result_task(rel, name, tname, t, split)
+        try:
+            from babylm.evaluation.runner import DEMO_TASKS
+        except ModuleNotFoundError:
+            DEMO_TASKS = ()
         missing = [t for t, s in TASKS.items() if split in s.splits and s.expected_counts.get(split)  # type: ignore[operator]
-                   and s.category != "finetune" and t not in seen_tasks]
+                   and s.category != "finetune" and t not in seen_tasks and t not in DEMO_TASKS]
         for t in missing:
             sev, code = (warning, "W_TASK_MISSING") if self.track.is_scaled else (error, "E_TASK_MISSING")
             self.F.add(sev(code, f"{rel}: task {t} ({split}) has no results", f"evaluate with --tasks {split}", rel))
@@ -530,8 +542,7 @@ class _Checks:
                              "evaluate on the official data, all items", rel))
 
     def predictions(self, m: Any) -> None:
-        from babylm.evaluation.api import TASKS
-
+        TASKS = registered_tasks()
         rel = m.files.predictions
         if not rel or not (self.root / rel).is_file():
             return
@@ -542,7 +553,8 @@ class _Checks:
         if not isinstance(data, dict):
             return
         by_key = {s.official_key or s.name: s for s in TASKS.values()}
-        split = "full"
+        # The task blocks hold the final model's predictions on the split the results were made on.
+        split = self.split or getattr(self, "results_split", None) or "full"
         for key, task in data.items():
             if key == "fast_eval_results":
                 self._fast_scores(rel, task)
