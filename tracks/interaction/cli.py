@@ -48,7 +48,7 @@ def run_interaction(
 ) -> dict[str, Any]:
     """Open (or resume) the run folder, build teacher and protocol, run the rounds; returns a report dict."""
     from babylm.tracks.interaction.driver import RoundDriver, get_protocol, open_run
-    from babylm.tracks.interaction.teachers import make_teacher
+    from babylm.tracks.interaction.teachers import check_teacher_allowed, make_teacher
     from babylm.tracks.rules import UnknownTrackError, get_track
 
     try:
@@ -62,11 +62,17 @@ def run_interaction(
     except UnknownTrackError as exc:
         raise BabyLMError(str(exc)) from None
     tr = tr.scaled(frac) if frac != 1 else tr
-    _check_device(device)
     factory = get_protocol(protocol)
-    t = make_teacher(teacher, model=teacher_model, seed=seed, chat=chat, device=device)
-    if teacher_params is not None:
-        t.n_params = teacher_params
+    if not teacher.startswith("local:"):
+        t = make_teacher(teacher, model=teacher_model, seed=seed, chat=chat)
+        if teacher_params is not None:
+            t.n_params = teacher_params
+        check_teacher_allowed(t.model_id, tr, t.n_params)  # before any heavy import
+    _check_device(device)
+    if teacher.startswith("local:"):
+        t = make_teacher(teacher, model=teacher_model, seed=seed, chat=chat, device=device)
+        if teacher_params is not None:
+            t.n_params = teacher_params
     opts = dict(options or {})
     run = open_run(out, protocol=protocol, track=tr, teacher=t, seed=seed, variant=variant,
                    rewards_as_words=rewards_as_words, options=opts, n_rounds=rounds, device=device)
