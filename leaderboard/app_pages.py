@@ -296,7 +296,7 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
     left, right = st.columns(2)
     with left:
         st.subheader("Fact sheet")
-        facts = {"submission": sid, "edition": row["edition"], "track": row["track"], "backend": row["backend"],
+        facts = {"submission": sid, "edition": str(row["edition"]), "track": row["track"], "backend": row["backend"],
                  "teacher": row["teacher"] or "—", **(meta.get("fact_sheet") or {})}
         st.table(pd.DataFrame({"field": list(facts), "value": [_show(v) for v in facts.values()]}))
     with right:
@@ -329,14 +329,20 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
         st.dataframe(sub_rows.sort_values(["task", "subtask"]), hide_index=True, key="sub_subtasks")
 
     cur = ag.learning_curves(info["scores"])
+    if not cur.empty:  # a task scored at one checkpoint only (GLUE on the final model) is no curve
+        cur = cur[cur.groupby("task")["checkpoint"].transform("nunique") > 1]
     if not cur.empty:
         st.subheader("Learning curves")
+        # one small panel per task: their scales differ (accuracy, correlations, reading's delta R^2 x 100)
         chart = (alt.Chart(cur).mark_line(point=True).encode(
             x=alt.X("words_seen:Q", scale=alt.Scale(type="log"), title="words seen (log)"),
             y=alt.Y("value:Q", scale=alt.Scale(zero=False), title="score"),
-            color="task:N", tooltip=["task", "checkpoint", alt.Tooltip("value:Q", format=".4f")])
-            .properties(height=320))
-        st.altair_chart(chart, width="stretch")
+            color=alt.Color("task:N", legend=None),
+            tooltip=["task", "checkpoint", alt.Tooltip("value:Q", format=".4f")])
+            .properties(width=260, height=150)
+            .facet(facet=alt.Facet("task:N", title=None), columns=3)
+            .resolve_scale(y="independent"))
+        st.altair_chart(chart)
 
     inter = ag.interaction_series(meta)
     if inter:

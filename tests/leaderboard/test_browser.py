@@ -40,6 +40,7 @@ PAGES: dict[str, dict[str, Any]] = {
     "flops": {"tables": 1, "charts": 1, "text": "Pareto frontier"},
     "submission": {"tables": 3, "charts": 1, "metrics": 6, "text": "Validation report"},
 }
+HEIGHT = {"ranking": 1100, "curves": 1500, "flops": 1300, "submission": 2900}  # screenshot viewport
 
 
 class Cdp:
@@ -71,9 +72,9 @@ def _ok(found: dict, want: dict) -> bool:
             and all(found[k] >= v for k, v in want.items() if k != "text"))
 
 
-def _visit(cdp: Cdp, url: str, want: dict, png: Path, timeout_s: float = 90) -> dict:
+def _visit(cdp: Cdp, url: str, want: dict, png: Path, height: int = 1100, timeout_s: float = 90) -> dict:
     """Load `url`, poll in real time until `want` is drawn (or timeout), then screenshot."""
-    cdp.call("Emulation.setDeviceMetricsOverride", width=1400, height=1100, deviceScaleFactor=1, mobile=False)
+    cdp.call("Emulation.setDeviceMetricsOverride", width=1400, height=height, deviceScaleFactor=1, mobile=False)
     cdp.call("Page.navigate", url=url)
     deadline = time.monotonic() + timeout_s
     found: dict = {}
@@ -121,7 +122,7 @@ def test_every_page_renders_in_headless_chromium(tmp_path: Path) -> None:
         cdp = Cdp(ws_url)
         for page, want in PAGES.items():
             png = shots / f"{page}.png"
-            found = _visit(cdp, f"{app.url}/?page={page}", want, png)
+            found = _visit(cdp, f"{app.url}/?page={page}", want, png, HEIGHT[page])
             summary = {k: v for k, v in found.items() if k != "text"}
             assert found and _ok(found, want), f"{page}: not rendered: {summary}, want {want}"
             assert png.stat().st_size > 20_000, f"{page}: screenshot looks blank"
