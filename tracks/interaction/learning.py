@@ -63,6 +63,40 @@ def _policy_loss(logp, modes, r, logp_dep, cfg: FitConfig):
     return loss
 
 
+class _Adam:
+    """Plain Adam (Kingma & Ba). torch.optim's first use imports torch._dynamo, which costs 5-10 s of a
+    shared CPU per process; this tiny student trains in less than that."""
+
+    def __init__(self, params, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0) -> None:
+        import torch
+
+        self.params = [p for p in params if p.requires_grad]
+        self.lr, self.betas, self.eps, self.wd = lr, betas, eps, weight_decay
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+        self.t = 0
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        import torch
+
+        self.t += 1
+        b1, b2 = self.betas
+        c1, c2 = 1 - b1**self.t, 1 - b2**self.t
+        with torch.no_grad():
+            for p, m, v in zip(self.params, self.m, self.v, strict=True):
+                if p.grad is None:
+                    continue
+                g = p.grad + self.wd * p if self.wd else p.grad
+                m.mul_(b1).add_(g, alpha=1 - b1)
+                v.mul_(b2).addcmul_(g, g, value=1 - b2)
+                p.addcdiv_(m / c1, (v / c2).sqrt_().add_(self.eps), value=-self.lr)
+
+
 class _Tensors:
     """Examples of one head, encoded once per fit."""
 
@@ -139,7 +173,7 @@ def _fit(student: Student, listener: Sequence[dict], speaker: Sequence[dict], de
         "speaker": _encode_policy(student, speaker, "speaker"),
         "decoder": _encode_decoder(student, decoder),
     }
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = _Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     last: dict[str, float] = {}
     for _ in range(cfg.epochs):
         batches: list[tuple[str, list[int]]] = []
