@@ -180,8 +180,7 @@ _WRITER = textwrap.dedent(
 
 
 def test_four_concurrent_writers_lose_and_duplicate_nothing(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'c.db'}"
-    Store(url).close()
+    url = f"sqlite:///{tmp_path / 'c.db'}"  # not created beforehand: the writers race to create it too
     procs = [subprocess.Popen([sys.executable, "-c", _WRITER, url, str(i)], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for i in range(4)]
     outs = [p.communicate(timeout=120) for p in procs]
