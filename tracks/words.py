@@ -41,9 +41,13 @@ RANGE_BYTES = 8 << 20
 # Below this many bytes in total, one thread (count and hash in one pass) is as fast as several.
 PARALLEL_MIN_BYTES = 32 << 20
 
-# Derived from Python itself so the rule cannot drift from str.isspace().
-ASCII_SPACE_BYTES = bytes(c for c in range(128) if chr(c).isspace())
-NON_ASCII_SPACE_CHARS = "".join(chr(c) for c in range(128, 0x110000) if chr(c).isspace())
+# Every character for which str.isspace() is true (Python 3.10-3.13); tests re-derive both from
+# Python over all code points, so a Unicode update that changes them fails loudly.
+ASCII_SPACE_BYTES = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
+NON_ASCII_SPACE_CHARS = (
+    "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 
@@ -91,7 +95,7 @@ class CountResult:
         }
 
 
-class InvalidUTF8(Exception):
+class InvalidUTF8(ValueError):
     """Raised inside counting with the absolute byte offset; turned into a BabyLMError with the path."""
 
     def __init__(self, offset: int, reason: str) -> None:
@@ -106,8 +110,10 @@ def count_text(text: str) -> int:
 
 
 def count_bytes(data: bytes, errors: str = "strict") -> int:
-    """Words in UTF-8 bytes; raises InvalidUTF8 (with the offset) on bad bytes when errors='strict'."""
-    return merge_counts([count_chunk(data, 0, errors)])
+    """Words in UTF-8 bytes; raises InvalidUTF8 (a ValueError with .offset) on bad bytes when strict."""
+    import io
+
+    return _count_stream(io.BytesIO(data), 0, None, errors, CHUNK_BYTES, None).words
 
 
 def merge_counts(chunks: Iterable[ChunkCount]) -> int:

@@ -31,11 +31,18 @@ def write(data: bytes) -> Path:
 
 
 def test_whitespace_tables_follow_python() -> None:
-    assert set(W.ASCII_SPACE_BYTES) == {9, 10, 11, 12, 13, 28, 29, 30, 31, 32}
-    non_ascii = set(W.NON_ASCII_SPACE_CHARS)
-    for ch in "\x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000":
-        assert ch in non_ascii
-    assert "\ufeff" not in non_ascii and "\u200b" not in non_ascii
+    assert bytes(c for c in range(128) if chr(c).isspace()) == W.ASCII_SPACE_BYTES
+    assert "".join(ALL_WHITESPACE[len(W.ASCII_SPACE_BYTES):]) == W.NON_ASCII_SPACE_CHARS
+    assert "\ufeff" not in W.NON_ASCII_SPACE_CHARS and "\u200b" not in W.NON_ASCII_SPACE_CHARS
+
+
+def test_count_bytes_and_text() -> None:
+    data = ("a\u3000b c\n" * 300_000).encode()  # several chunks
+    assert W.count_bytes(data) == W.count_text(data.decode()) == 900_000
+    with pytest.raises(W.InvalidUTF8) as info:
+        W.count_bytes(data + b"\xff")
+    assert info.value.offset == len(data) and isinstance(info.value, ValueError)
+    assert W.count_bytes(b"x \xff", errors="replace") == 2
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
