@@ -392,14 +392,25 @@ class Store:
                     rec["ckey"] = r.content_hash or r.checkpoint
                     rec["order_key"] = checkpoint_order_key(r.checkpoint, known.get((r.submission_id, r.checkpoint)))
                     records.append(rec)
-                inserted = 0
+                key_cols = ["submission_id", "ckey", "task", "subtask", "metric", "task_version"]
+                new_keys: set[tuple] = set()
                 for chunk in _chunks(records, 500):
-                    stmt = self._insert(scores).on_conflict_do_nothing(
-                        index_elements=["submission_id", "ckey", "task", "subtask", "metric", "task_version"]
-                    ).returning(scores.c.id)
-                    inserted += len(conn.execute(stmt, chunk).all())
+                    stmt = self._insert(scores).on_conflict_do_nothing(index_elements=key_cols).returning(
+                        *[scores.c[k] for k in key_cols])
+                    new_keys.update(tuple(r) for r in conn.execute(stmt, chunk).all())
+                inserted = len(new_keys)
                 if inserted:
-                    for chunk in _chunks([{k: v for k, v in rec.items() if k != "ckey"} for rec in records], 500):
+                    # only rows that went in update `latest` (a re-added key with another value is ignored in
+                    # both); one row per latest key, the furthest checkpoint, as PostgreSQL's upsert requires
+                    best: dict[tuple, dict] = {}
+                    for rec in records:
+                        if tuple(rec[k] for k in key_cols) not in new_keys:
+                            continue
+                        lk = (rec["submission_id"], rec["task"], rec["subtask"], rec["metric"])
+                        if lk not in best or rec["order_key"] >= best[lk]["order_key"]:
+                            best[lk] = rec
+                    fresh = [{k: v for k, v in rec.items() if k != "ckey"} for rec in best.values()]
+                    for chunk in _chunks(fresh, 500):
                         ins = self._insert(latest)
                         cols = {c: ins.excluded[c] for c in chunk[0] if c not in
                                 ("submission_id", "task", "subtask", "metric")}

@@ -229,3 +229,17 @@ def test_postgresql_round_trip() -> None:
     assert s.add_scores([_row("pg-1", "chck_1M", "blimp", 0.5)]) in (0, 1)
     assert s.add_scores([_row("pg-1", "chck_1M", "blimp", 0.5)]) == 0
     assert "pg-1" in set(s.latest_frame()["submission_id"])
+
+
+def test_a_re_added_key_with_another_value_changes_nothing(tmp_path: Path) -> None:
+    s = Store(tmp_path / "r.db")
+    _sub(s)
+    assert s.add_scores([_row("s1", "chck_1M", "blimp", 0.6)]) == 1
+    tok = s.state_token()
+    assert s.add_scores([_row("s1", "chck_1M", "blimp", 0.9)]) == 0
+    assert s.state_token() == tok
+    assert s.latest_frame()["value"].tolist() == [0.6]
+    # two checkpoints of one task in one batch: latest takes the further one
+    assert s.add_scores([_row("s1", "chck_3M", "ewok", 0.7), _row("s1", "chck_2M", "ewok", 0.5)]) == 2
+    lat = s.latest_frame().set_index("task")
+    assert lat.loc["ewok", "checkpoint"] == "chck_3M"
