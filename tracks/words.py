@@ -146,10 +146,10 @@ assert [*range(0x09, 0x0E), *range(0x1C, 0x20)] == _SPACE_LOW  # what _has_other
 
 
 class Workspace:
-    """Reusable boolean buffers for count_chunk.
+    """Reusable chunk-sized buffers for count_chunk (one set per thread).
 
-    Fresh megabyte-sized numpy temporaries come from new mmaps and page-fault on every chunk; reusing
-    two buffers made counting about 6x cheaper in CPU time (measured on 1 MB chunks).
+    Fresh megabyte-sized numpy temporaries come from new mmaps and page-fault on every chunk; writing
+    into reused buffers (`out=`) made counting about 6x cheaper in CPU time (measured, 1 MB chunks).
     """
 
     def __init__(self, size: int) -> None:
