@@ -205,3 +205,47 @@ def test_demo_stages_data_and_train_fast(tmp_path: Path) -> None:
     stage_train(ctx)
     assert [p.name for p in ctx.state["checkpoints"]] == list(ctx.track.names)
     assert verify_ledger(ctx.state["run_dir"]).words == 10_000
+
+
+@pytest.mark.slow
+def test_demo_scale_run_reaches_every_checkpoint_and_learns_agreement(tmp_path: Path) -> None:
+    """The default demo (strict-small x1/100, 10 epochs): 19 checkpoints, and the last one prefers
+    'The dogs run.' over 'The dogs runs.' on generated minimal pairs (the first one does not)."""
+    import random
+
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from babylm.demo import DemoContext
+    from babylm.tracks.demo import stage_data, stage_train
+    from babylm.tracks.demo_corpus import LEXICON as L
+    from babylm.tracks.rules import get_track
+
+    scale = Fraction(1, 100)
+    ctx = DemoContext(workdir=tmp_path, track=get_track("strict-small").scaled(scale), scale=scale)
+    stage_data(ctx)
+    stage_train(ctx)
+    assert len(ctx.state["checkpoints"]) == 19
+
+    def accuracy(ck: Path) -> float:
+        model = AutoModelForCausalLM.from_pretrained(ck).eval()
+        tok = AutoTokenizer.from_pretrained(ck)
+
+        def logp(s: str) -> float:
+            ids = torch.tensor([[tok.bos_token_id, *tok(s)["input_ids"]]])
+            with torch.no_grad():
+                lp = model(ids).logits.log_softmax(-1)
+            return float(lp[0, :-1].gather(1, ids[0, 1:, None]).sum())
+
+        r = random.Random(0)
+        wins = 0
+        for _ in range(200):
+            i, j, pl = r.randrange(len(L["animate_sg"])), r.randrange(len(L["verbs_intrans_base"])), r.random() < 0.5
+            noun = (L["animate_pl"] if pl else L["animate_sg"])[i]
+            good = (L["verbs_intrans_base"] if pl else L["verbs_intrans_3sg"])[j]
+            bad = (L["verbs_intrans_3sg"] if pl else L["verbs_intrans_base"])[j]
+            wins += logp(f"The {noun} {good}.") > logp(f"The {noun} {bad}.")
+        return wins / 200
+
+    assert accuracy(ctx.state["checkpoints"][-1]) > 0.9
+    assert accuracy(ctx.state["checkpoints"][0]) < 0.8
