@@ -97,3 +97,37 @@ def test_demo_stage_seeds_when_no_store_and_serves(tmp_path: Path) -> None:
     assert Store(ctx.state["store_url"], create=False).counts()["submissions"] == 6
     with pytest.raises(OSError):  # stopped after the stage (serve=False)
         urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+
+
+def test_cli_serves_prints_the_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from babylm.leaderboard.serve import free_port
+
+    db = tmp_path / "lb.sqlite"
+    seed_demo(Store(db), 2)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "babylm.cli", "leaderboard", "--store", str(db), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=dict(os.environ, COLUMNS="200"))
+    try:
+        deadline = time.monotonic() + 90
+        line = ""
+        while time.monotonic() < deadline and "leaderboard:" not in line:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break
+        assert f"http://127.0.0.1:{port}" in line
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=5) as r:
+            assert r.status == 200
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
