@@ -317,3 +317,17 @@ def test_memory_stays_constant_on_a_big_file(tmp_path: Path) -> None:
 
     small, big = peak_for(4), peak_for(40)
     assert big < small + (2 << 20), f"peak {small / 2**20:.1f} MiB for 4 MiB, {big / 2**20:.1f} MiB for 40 MiB"
+
+
+@pytest.mark.slow
+def test_default_parallel_path_on_a_big_file(tmp_path: Path) -> None:
+    line = "Some words—and\u00a0more “text” here\r\nnext line 中文\u3000end\n".encode()
+    block = line * ((1 << 20) // len(line))
+    p = tmp_path / "big.txt"
+    with open(p, "wb") as f:
+        for _ in range(W.PARALLEL_MIN_BYTES // len(block) + 8):
+            f.write(block)
+    one = W.count_words([p], workers=1)
+    two = W.count_words([p], workers=2)
+    assert one.files[0].words == two.files[0].words == reference(p)
+    assert one.files[0].sha256 == two.files[0].sha256
