@@ -173,3 +173,15 @@ def test_submission_page_with_the_scorer_meta_shape(monkeypatch: pytest.MonkeyPa
     assert "Interaction details" in [e.label for e in at.expander]
     assert len(at.get("progress")) == 2
     assert set(at.dataframe[0].value["metric"]) == {"accuracy", "accuracy:reeval"}
+
+
+def test_edition_selector(monkeypatch: pytest.MonkeyPatch, fresh_url: str) -> None:
+    s = Store(fresh_url)
+    seed_demo(s, 2, edition=2025, track="strict-small", seed=1)
+    seed_demo(s, 3, edition=2026, track="multilingual", seed=2)
+    at = run_app(monkeypatch, fresh_url)
+    assert at.sidebar.selectbox(key="edition").value == 2026  # newest edition first
+    assert "2026 / multilingual" in at.title[0].value and len(table(at)) == 3
+    at.sidebar.selectbox(key="edition").set_value(2025).run()
+    assert not at.exception
+    assert "2025 / strict-small" in at.title[0].value and len(table(at)) == 2
