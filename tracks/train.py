@@ -146,21 +146,27 @@ def encode_lines(tokenizer: Any, lines: Sequence[str], batch: int = 4096) -> tup
 
     backend = tokenizer.backend_tokenizer
     eos = tokenizer.eos_token_id
-    ids: list[int] = []
-    wids: list[int] = []
+    id_chunks = []
+    wid_chunks = []
+    # numpy per batch of lines: a Python int list of a 10M-word corpus would take gigabytes
     for i in range(0, len(lines), batch):
+        ids: list[int] = []
+        wids: list[int] = []
         chunk = [line.split() for line in lines[i : i + batch]]
         for enc in backend.encode_batch(chunk, is_pretokenized=True, add_special_tokens=False):
             ids.append(eos)
             wids.append(-1)
             ids.extend(enc.ids)
             wids.extend(enc.word_ids)
-    w = np.asarray(wids, dtype=np.int64)
+        id_chunks.append(np.asarray(ids, dtype=np.int32))
+        wid_chunks.append(np.asarray(wids, dtype=np.int32))
+    all_ids = np.concatenate(id_chunks) if id_chunks else np.zeros(0, dtype=np.int32)
+    w = np.concatenate(wid_chunks) if wid_chunks else np.zeros(0, dtype=np.int32)
     starts = np.empty(len(w), dtype=bool)
     if len(w):
         starts[0] = w[0] >= 0
         starts[1:] = (w[1:] >= 0) & (w[1:] != w[:-1])
-    return np.asarray(ids, dtype=np.int64), starts
+    return all_ids.astype(np.int64), starts
 
 
 def pack_sequences(ids: Any, starts: Any, seq_len: int, pad_id: int) -> PackedData:
