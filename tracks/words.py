@@ -13,8 +13,8 @@ How it stays exact without decoding everything into a str:
 - Words are counted as word starts on the bytes (numpy, into reused buffers): a byte is space if it
   is ASCII whitespace or part of a 2/3-byte sequence encoding non-ASCII whitespace (U+00A0, U+3000,
   U+2028, U+0085 ...); every other byte, valid or replaced, belongs to a word.
-- Big inputs are cut into ranges at safe positions and counted on worker threads (reads, numpy and
-  sha256 release the GIL) while one more thread hashes each file.
+- Big inputs use worker threads (reads, numpy and sha256 release the GIL): files in parallel, and
+  a big file cut into ranges at safe positions while one more thread hashes it.
 """
 
 from __future__ import annotations
@@ -476,8 +476,8 @@ def count_words(
     """Count words (and bytes, sha256) of every file named by `paths`, in order.
 
     `progress(n)` is called with the number of bytes just finished. With `workers` > 1 and a big
-    input, `workers` threads count ranges of each file while another hashes it; small inputs are
-    counted and hashed in one pass on this thread.
+    input, worker threads count files in parallel and cut big files into ranges (one more thread
+    hashes such a file); small inputs are counted and hashed in one pass on this thread.
     """
     if errors not in ERRORS_MODES:
         raise BabyLMError(f"unknown --errors mode {errors!r}", f"use one of: {', '.join(ERRORS_MODES)}")
@@ -497,25 +497,33 @@ def count_words(
 
 def _count_parallel(files: list[Path], sizes: list[int], errors: str, workers: int,
                     progress: Callable[[int], None] | None, chunk_bytes: int) -> list[FileCount]:
-    """Count ranges of the files on `workers` threads while one more thread hashes each file.
+    """Count files on worker threads (reads, numpy's passes and sha256 release the GIL).
 
-    Threads suffice: reads, numpy's passes and sha256 release the GIL. (A chunk holding non-ASCII
-    whitespace is counted with str.split, which holds it: such text gains less from workers.)
+    A file of up to two ranges is one task (count and hash in one pass); a bigger one is cut into
+    ranges at safe positions, counted on the workers while one more task hashes the whole file.
     """
     from concurrent.futures import Future, ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="babylm-count")
-    jobs: list[tuple[Future, list[tuple[Future, int]]]] = []
+    jobs: list[Future | tuple[Future, list[tuple[Future, int]]]] = []
     try:
         for f, size in zip(files, sizes, strict=True):
-            pieces = max(1, -(-size // RANGE_BYTES))
-            pts = _split_points(f, size, pieces) if pieces > 1 else [0, size]
+            if size <= 2 * RANGE_BYTES:
+                jobs.append(pool.submit(count_file, f, errors, chunk_bytes))
+                continue
+            pts = _split_points(f, size, -(-size // RANGE_BYTES))
             digest = pool.submit(_sha256_file, f)
             ranges = [(pool.submit(_count_range, f, a, b, errors, chunk_bytes), b - a)
                       for a, b in zip(pts, pts[1:], strict=False)]
             jobs.append((digest, ranges))
         out: list[FileCount] = []
-        for f, size, (digest, ranges) in zip(files, sizes, jobs, strict=True):
+        for f, size, job in zip(files, sizes, jobs, strict=True):
+            if isinstance(job, Future):
+                out.append(job.result())
+                if progress is not None:
+                    progress(size)
+                continue
+            digest, ranges = job
             parts: list[ChunkCount] = []
             for fut, nbytes in ranges:  # in file order, so the first bad range holds the first bad byte
                 try:
@@ -534,12 +542,16 @@ def _count_parallel(files: list[Path], sizes: list[int], errors: str, workers: i
     return out
 
 
-def _sha256_file(path: Path, block: int = 8 << 20) -> str:
+def _sha256_file(path: Path, block: int = 1 << 20) -> str:
     h = hashlib.sha256()
+    buf = bytearray(block)
+    view = memoryview(buf)
     try:
         with open(path, "rb", buffering=0) as f:
-            while b := f.read(block):
-                h.update(b)
+            while got := f.readinto(buf):
+                h.update(view[:got])
     except OSError as exc:
         raise BabyLMError(f"cannot read {path}: {exc.strerror}", "check the path and its permissions") from None
+    finally:
+        view.release()
     return h.hexdigest()
