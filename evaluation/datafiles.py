@@ -78,6 +78,13 @@ def zip_password(password: str | bytes | None = None) -> bytes:
     return password.encode("utf-8") if isinstance(password, str) else password
 
 
+def use_zip_password(password: str | None) -> None:
+    """Make `password` the zip password for this process (what a `--zip-password` option calls);
+    loaders called without an explicit password (e.g. by the runner) then use it."""
+    if password:
+        os.environ[ZIP_PASSWORD_ENV] = password
+
+
 def split_folder(split: Split) -> str:
     if split not in ("fast", "full"):
         raise DataFileError(f"unknown split {split!r}", hint="use 'fast' or 'full'")

@@ -149,9 +149,15 @@ def test_truncated_zip_and_wrong_password(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_default_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    from babylm.evaluation.datafiles import use_zip_password
+
     monkeypatch.delenv("BABYLM_ZIP_PASSWORD", raising=False)
     assert zip_password() == b"BabyLM2025"
     assert zip_password("x") == b"x"
+    use_zip_password(None)
+    assert zip_password() == b"BabyLM2025"
+    use_zip_password("from-cli")
+    assert zip_password() == b"from-cli"
 
 
 def test_csv_reading(tmp_path: Path) -> None:
@@ -198,3 +204,28 @@ def test_load_dataset_for_checks_task_and_split(tmp_path: Path) -> None:
         load_dataset_for("nope", tmp_path, "fast")
     with pytest.raises(DataFileError, match="no 'fast' split"):
         load_dataset_for("comps", tmp_path, "fast")
+
+
+@pytest.mark.realdata
+def test_every_available_fast_task_loads_with_its_official_count(shared_data: Path) -> None:
+    from babylm.evaluation.api import TASKS
+    from babylm.evaluation.runner import import_task_modules
+
+    import_task_modules()
+    loaded, missing = {}, []
+    for name, spec in sorted(TASKS.items()):
+        if "fast" not in spec.splits or name == "demo":
+            continue
+        try:
+            items = list(spec.loader(shared_data, "fast"))
+        except DataFileError as exc:
+            assert "not available" in str(exc), f"{name}: {exc}"
+            missing.append(name)
+            continue
+        expected = spec.expected_counts.get("fast")
+        assert expected is None or len(items) == expected, name
+        assert len({it.id for it in items}) == len(items), f"{name}: duplicate item ids"
+        loaded[name] = len(items)
+    assert {"ewok", "entity_tracking", "wug_adj", "reading", "aoa"} <= set(loaded)
+    assert loaded["ewok"] == 1100 and loaded["entity_tracking"] == 3152 and loaded["reading"] == 1726
+    assert "wug_past" in missing
