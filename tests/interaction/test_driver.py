@@ -88,6 +88,11 @@ def test_runs_all_steps_and_writes_outputs(tmp_path):
     turns = read_episodes(run.run_dir / "episodes.jsonl")
     assert recount(turns)["corpus"] == run.ledger.totals()["corpus"] == 60
     assert run.ledger.words_seen == 60
+    from babylm.tracks.interaction.word_ledger import verify_chain
+
+    chain = [json.loads(x) for x in (run.run_dir / "word_ledger.jsonl").read_text().splitlines()]
+    steps = [(x["round"], x["step"]) for x in chain if x["event"] == "step"]
+    assert steps == [(r, s) for r in range(3) for s in STEPS] and verify_chain(run.run_dir / "word_ledger.jsonl")[0]
 
 
 @pytest.mark.parametrize("step", STEPS)

@@ -82,3 +82,37 @@ def test_persisted_and_resumed(tmp_path, track):
     assert again.totals() == led.totals()
     with pytest.raises(Exception, match="not 2025/interaction|belongs to track"):
         InteractionLedger(get_track("interaction").scaled(Fraction(1, 1000)), tmp_path)
+
+
+def test_hash_chain_marks_and_verify(tmp_path, track):
+    from babylm.tracks.interaction.word_ledger import verify_chain
+
+    led = InteractionLedger(track, tmp_path)
+    led.charge("a b c", "corpus")
+    led.seen(12)  # fires chck_1M -> a checkpoint line
+    led.mark("step", round=0, step="deploy")
+    path = tmp_path / "word_ledger.jsonl"
+    lines = [json.loads(x) for x in path.read_text().splitlines()]
+    assert [x["event"] for x in lines] == ["start", "checkpoint", "step"]
+    assert lines[2]["counts"]["corpus"] == 3 and lines[1]["name"] == "chck_1M"
+    assert verify_chain(path)[0]
+    # reopening continues the chain
+    InteractionLedger(track, tmp_path).mark("resume")
+    assert verify_chain(path)[0]
+    # an edited line breaks it
+    text = path.read_text().replace('"corpus":3', '"corpus":2', 1)
+    path.write_text(text)
+    ok, msg = verify_chain(path)
+    assert not ok and "line 2" in msg  # the checkpoint line is the first with corpus 3
+
+
+def test_torn_chain_line_cut_on_reopen(tmp_path, track):
+    from babylm.tracks.interaction.word_ledger import verify_chain
+
+    led = InteractionLedger(track, tmp_path)
+    led.mark("step", round=0, step="deploy")
+    path = tmp_path / "word_ledger.jsonl"
+    path.write_bytes(path.read_bytes() + b'{"seq": 2, "event": "st')  # crash mid-write
+    InteractionLedger(track, tmp_path).mark("resume")
+    assert verify_chain(path)[0]
+    assert [json.loads(x)["event"] for x in path.read_text().splitlines()] == ["start", "step", "resume"]

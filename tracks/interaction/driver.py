@@ -214,8 +214,10 @@ class RoundDriver:
             raise BabyLMError(f"{self.state_path}: field 'format' is {state.get('format')!r}, expected {STATE_FORMAT}")
         return state
 
-    def _save_state(self, state: dict[str, Any]) -> None:
+    def _save_state(self, state: dict[str, Any], event: str = "step") -> None:
         self.ctx.log.flush()
+        last = state.get("last") or [None, None]
+        self.ctx.ledger.mark(event, round=last[0], step=last[1], stopped=state.get("stopped"))
         self.ctx.ledger.save(fsync=True)
         state["log_size"] = self.ctx.log.size()
         state["ledger"] = self.ctx.ledger.snapshot()
@@ -266,6 +268,8 @@ class RoundDriver:
         elif self.ctx.log.size() or any(self.ctx.ledger.counts.values()):
             self.ctx.log.truncate(0)  # crashed inside the very first step
             self.ctx.ledger.reset()
+        if last is not None:
+            self.ctx.ledger.mark("resume", round=last[0], step=last[1])
         self.protocol.on_resume(last[0] if last else 0, last[1] if last else None)
         todo = self._todo(last)
         try:
@@ -288,7 +292,7 @@ class RoundDriver:
                     self._step(round_, step, state)
                 except BudgetExceededError as exc:
                     state["stopped"] = {"round": round_, "step": step, "reason": str(exc), "cap": exc.cap_name}
-                    self._save_state(state)
+                    self._save_state(state, event="stop")
                     self._write_outputs(state)
                     raise
                 state["last"] = [round_, step]

@@ -22,6 +22,10 @@ Contract:
 - `totals()`: {source: words, "input": words against the budget, "words_seen", budgets}.
 - State is persisted atomically (temp + rename) to RUN/word_ledger.json after every change so a run can
   resume; `snapshot()`/`restore()` let the round driver roll back to a step boundary.
+- `mark(event, **fields)` appends a line to RUN/word_ledger.jsonl, hash-chained like the training
+  ledger (tracks/ledger.py's `line_hash`: seq, event, time, prev, hash): the round driver marks every
+  step boundary with the totals, resumes, budget stops; `seen` marks each checkpoint.
+  `verify_chain(path)` recomputes the chain. Per-turn charges live in the episode log, not here.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from babylm.tracks.rules import Track
 FORMAT = "babylm.interaction_ledger/1"
 SOURCES: tuple[str, ...] = ("corpus", "teacher_visible", "student_generated", "hidden_prompt", "reward")
 LEDGER_FILE = "word_ledger.json"
+CHAIN_FILE = "word_ledger.jsonl"
 
 
 class BudgetExceededError(BabyLMError):
@@ -92,10 +97,17 @@ class InteractionLedger:
         self.words_seen = 0
         self.fired: list[str] = []
         self.events = 0
+        self.chain_path = self.run_dir / CHAIN_FILE
+        self._seq, self._prev = _chain_tail(self.chain_path)
         if self.path.is_file():
             self._load()
         else:
             self.save()
+            if self._seq == 0:
+                self.mark("start", track=track.key, scale=str(track.scale), word_budget=track.word_budget,
+                          generation_cap=track.student_generation_cap, exposure_cap=track.exposure_cap,
+                          teacher_words_count=track.teacher_words_count, rewards_as_words=rewards_as_words,
+                          schedule=dict(zip(track.names, track.schedule, strict=True)))
 
     # ------------------------------------------------------------------ persistence
     def _load(self) -> None:
@@ -247,9 +259,26 @@ class InteractionLedger:
                 self.on_checkpoint(name, self.words_seen)
             self.fired.append(name)
             self.save()
+            self.mark("checkpoint", name=name, words_seen=self.words_seen)
         if not due:
             self.save()
         return due
+
+    def mark(self, event: str, **fields: Any) -> dict[str, Any]:
+        """Append a hash-chained event line (with the current counters) to RUN/word_ledger.jsonl."""
+        from babylm.tracks.ledger import line_hash
+
+        obj: dict[str, Any] = {"seq": self._seq, "event": event, "time": _now(), "prev": self._prev}
+        obj.update(fields)
+        obj.update({"counts": dict(self.counts), "words_seen": self.words_seen})
+        obj["hash"] = line_hash(obj)
+        with open(self.chain_path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(obj, sort_keys=True, separators=(",", ":")) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        self._seq += 1
+        self._prev = obj["hash"]
+        return obj
 
     def totals(self) -> dict[str, Any]:
         """Counters by source, the input total against the budget, words seen and the caps."""
@@ -261,3 +290,45 @@ class InteractionLedger:
             "exposure_cap": self.track.exposure_cap,
             "checkpoints": list(self.fired),
         }
+
+
+def _now() -> str:
+    import time
+
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+ZERO_HASH = "0" * 64
+
+
+def _chain_tail(path: Path) -> tuple[int, str]:
+    """(next seq, hash of the last line) of a chain file; a torn last line (crash mid-write) is cut off."""
+    if not path.is_file():
+        return 0, ZERO_HASH
+    raw = path.read_bytes()
+    good = raw[: raw.rfind(b"\n") + 1]
+    if len(good) != len(raw):
+        path.write_bytes(good)
+    lines = good.splitlines()
+    if not lines:
+        return 0, ZERO_HASH
+    last = json.loads(lines[-1])
+    return int(last["seq"]) + 1, str(last["hash"])
+
+
+def verify_chain(path: str | Path) -> tuple[bool, str]:
+    """Recompute the word-ledger chain: (ok, message naming the first broken line if any)."""
+    from babylm.tracks.ledger import line_hash
+
+    path = Path(path)
+    prev = ZERO_HASH
+    n = 0
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            return False, f"{path}: line {n} is not valid JSON"
+        if obj.get("seq") != n - 1 or obj.get("prev") != prev or obj.get("hash") != line_hash(obj):
+            return False, f"{path}: chain broken at line {n} (seq {obj.get('seq')})"
+        prev = obj["hash"]
+    return True, f"{path}: {n} lines, chain intact"
