@@ -151,7 +151,8 @@ def test_truncated_zip_and_wrong_password(tmp_path: Path, monkeypatch: pytest.Mo
 def test_default_password(monkeypatch: pytest.MonkeyPatch) -> None:
     from babylm.evaluation.datafiles import use_zip_password
 
-    monkeypatch.delenv("BABYLM_ZIP_PASSWORD", raising=False)
+    monkeypatch.setenv("BABYLM_ZIP_PASSWORD", "")  # so that teardown restores the variable's state
+    monkeypatch.delenv("BABYLM_ZIP_PASSWORD")
     assert zip_password() == b"BabyLM2025"
     assert zip_password("x") == b"x"
     use_zip_password(None)
