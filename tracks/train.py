@@ -404,15 +404,19 @@ class _progress:
     def __enter__(self):
         if not self.enabled:
             return lambda *a: None
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         from babylm.output import err_console
 
         scaled = f" SCALED x{self.track.scale}" if self.track.is_scaled else ""
+        err_console.print(
+            f"training{scaled}: words seen count toward the exposure cap of {self.track.exposure_cap:,}; "
+            f"checkpoints at {self.track.schedule[0]:,} .. {self.track.schedule[-1]:,} words"
+        )
         self._p = Progress(
-            TextColumn(f"[bold]train{scaled}"), BarColumn(),
-            TextColumn("{task.completed:,.0f}/{task.total:,.0f} words (cap " + f"{self.track.exposure_cap:,})"),
-            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+            TextColumn(f"[bold]train{scaled}"), BarColumn(bar_width=20),
+            TextColumn("{task.completed:,.0f}/{task.total:,.0f} words"),
+            TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
             console=err_console, transient=False,
         )
         self._p.__enter__()
@@ -422,7 +426,7 @@ class _progress:
             now = time.perf_counter()
             if now - self._last > 0.2 or words >= self.planned:
                 self._last = now
-                self._p.update(task, completed=words, info=f"epoch {epoch + 1} loss {loss:.3f}")
+                self._p.update(task, completed=words, info=f"ep {epoch + 1} loss {loss:.2f}")
 
         return update
 
