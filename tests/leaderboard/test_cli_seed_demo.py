@@ -99,6 +99,7 @@ def test_demo_stage_seeds_when_no_store_and_serves(tmp_path: Path) -> None:
         urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
 
 
+@pytest.mark.slow  # the demo-stage test covers start/health/stop; this adds the CLI wrapper and SIGINT
 def test_cli_serves_prints_the_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     import os
     import signal

@@ -161,8 +161,8 @@ _WRITER = textwrap.dedent(
     url, me = sys.argv[1], int(sys.argv[2])
     s = Store(url)
     total = 0
-    for k in range(40):
-        sid = f"s{k % 8}"
+    for k in range(20):
+        sid = f"s{k % 4}"
         s.upsert_submission(submission_id=sid, team="t", model="m", edition=2025, track="strict-small",
                             backend="causal")
         s.upsert_checkpoint(submission_id=sid, name=f"chck_{k % 5 + 1}M", words_seen=k % 5 + 1,
@@ -190,9 +190,9 @@ def test_four_concurrent_writers_lose_and_duplicate_nothing(tmp_path: Path) -> N
     inserted = sum(int(out.strip()) for out, _ in outs)
     s = Store(url)
     c = s.counts()
-    # shared keys: 8 submissions x 5 checkpoints x 10 tasks; own keys: 4 writers x 40 rows
-    assert c["scores"] == 8 * 5 * 10 + 4 * 40 == inserted
-    assert c["submissions"] == 8 and c["checkpoints"] == 40 and c["flags"] == 8
+    # shared keys: 4 submissions x 5 checkpoints x 10 tasks; own keys: 4 writers x 20 rows
+    assert c["scores"] == 4 * 5 * 10 + 4 * 20 == inserted
+    assert c["submissions"] == 4 and c["checkpoints"] == 20 and c["flags"] == 4
 
 
 def test_schema_and_upserts_compile_for_postgresql() -> None:
