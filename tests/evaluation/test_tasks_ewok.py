@@ -11,7 +11,7 @@ from h5_helpers import ShortScorer, score_items, snapshot, write_zip_task
 
 from babylm.errors import BabyLMError
 from babylm.evaluation import tasks_ewok
-from babylm.evaluation.api import TASKS, ScoreRequest
+from babylm.evaluation.api import TASKS, Scorer, ScoreRequest
 from babylm.evaluation.datafiles import CountMismatchWarning, DataFileError, load_dataset_for
 
 
@@ -45,6 +45,7 @@ def test_items_use_context1_and_a_leading_space(tmp_path: Path) -> None:
 
 
 def test_macro_accuracy_with_a_fake_scorer(tmp_path: Path) -> None:
+    assert isinstance(ShortScorer(), Scorer)  # the fake implements the scorer protocol
     make_data(tmp_path)
     items = quiet_load(tmp_path)
     res = tasks_ewok.compute(items, score_items(ShortScorer(), items), "babylm")
