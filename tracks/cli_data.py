@@ -9,6 +9,9 @@ import typer
 from babylm.errors import BabyLMError
 from babylm.output import emit, err_console, scaled_banner
 
+# Files listed in the table; longer inputs show the first ones (the manifest and --json list all).
+MAX_ROWS = 50
+
 data_app = typer.Typer(
     help="Count training words (Python str.split on UTF-8) against a track's budget; write and verify "
     "data manifests.",
@@ -75,8 +78,12 @@ def count_cmd(
         table.add_column("file", overflow="fold")
         table.add_column("bytes", justify="right")
         table.add_column("words", justify="right")
-        for f in data["files"]:
+        rows = data["files"]
+        for f in rows if len(rows) <= MAX_ROWS else rows[: MAX_ROWS - 5]:
             table.add_row(f["path"], f"{f['bytes']:,}", f"{f['words']:,}")
+        if len(rows) > MAX_ROWS:
+            table.add_row(f"[dim]… {len(rows) - MAX_ROWS + 5:,} more files (all are in the manifest and --json)[/]",
+                          "", "")
         colour = "green" if data["within_budget"] else "red"
         verdict = "within budget" if data["within_budget"] else "OVER BUDGET"
         table.add_section()

@@ -128,3 +128,14 @@ def test_count_skips_its_own_manifest(corpus: Path, monkeypatch: pytest.MonkeyPa
         assert [f["path"] for f in data["files"]] == ["a.train", "b.train"] and data["total_words"] == 5
     res = runner.invoke(app, ["data", "count", "data_manifest.json"])
     assert isinstance(res.exception, BabyLMError) and "manifest" in str(res.exception)
+
+
+def test_table_of_many_files_is_shortened(tmp_path: Path) -> None:
+    for i in range(60):
+        (tmp_path / f"f{i:02d}.txt").write_text("w " * i)
+    res = runner.invoke(app, ["data", "count", str(tmp_path), "--no-manifest"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "f44.txt" in res.stdout and "f45.txt" not in res.stdout and "15 more files" in res.stdout
+    assert f"{sum(range(60)):,}" in res.stdout
+    res = runner.invoke(app, ["data", "count", str(tmp_path), "--no-manifest", "--json"])
+    assert len(json.loads(res.stdout)["files"]) == 60
