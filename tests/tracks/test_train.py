@@ -249,3 +249,20 @@ def test_demo_scale_run_reaches_every_checkpoint_and_learns_agreement(tmp_path: 
 
     assert accuracy(ctx.state["checkpoints"][-1]) > 0.9
     assert accuracy(ctx.state["checkpoints"][0]) < 0.8
+
+
+@pytest.mark.realdata
+def test_real_babylm_text_attribution_and_a_short_run(shared_data: Path, tmp_path: Path, tokenizer) -> None:
+    sample = shared_data / "babylm_train_sample"
+    files = [sample / "train_100k" / "simple_wiki.train", sample / "train_10M" / "switchboard.train"]
+    from babylm.tracks.train import read_lines
+
+    lines = read_lines(files)
+    expected = sum(len(f.read_text(encoding="utf-8").split()) for f in files)
+    ids, starts = encode_lines(tokenizer, lines)
+    assert int(pack_sequences(ids, starts, 128, tokenizer.pad_token_id).words.sum()) == expected
+
+    out = tmp_path / "real"
+    res = train(opts(files[0], out, scale=Fraction(1, 1000), max_words=3000, epochs=1, seq_len=64))
+    assert res.words_seen == 3000 and res.checkpoints == ["chck_1M", "chck_2M", "chck_3M"]
+    assert verify_ledger(out).ok
