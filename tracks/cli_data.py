@@ -124,9 +124,15 @@ def verify_cmd(
         for col in ("file", "status", "words", "now"):
             table.add_column(col)
         style = {"ok": "green", "changed": "red", "missing": "red", "unchecked": "dim"}
-        for f in report.files:
+        shown = report.files
+        if len(shown) > MAX_ROWS:  # every file with a problem, then ok ones up to the limit
+            bad = [f for f in shown if f.status in ("changed", "missing")]
+            shown = bad + [f for f in shown if f.status not in ("changed", "missing")][: max(0, MAX_ROWS - len(bad))]
+        for f in shown:
             now = "-" if f.actual_words is None else f"{f.actual_words:,}"
             table.add_row(f.path, f"[{style[f.status]}]{f.status}[/]", f"{f.words:,}", now)
+        if len(shown) < len(report.files):
+            table.add_row(f"[dim]… {len(report.files) - len(shown):,} more files (all in --json)[/]", "", "", "")
         c.print(table)
         for problem in report.problems:
             c.print(f"[red]problem:[/] {problem}")

@@ -139,3 +139,14 @@ def test_table_of_many_files_is_shortened(tmp_path: Path) -> None:
     assert f"{sum(range(60)):,}" in res.stdout
     res = runner.invoke(app, ["data", "count", str(tmp_path), "--no-manifest", "--json"])
     assert len(json.loads(res.stdout)["files"]) == 60
+
+
+def test_verify_table_of_many_files_keeps_the_problems(tmp_path: Path) -> None:
+    for i in range(60):
+        (tmp_path / f"f{i:02d}.txt").write_text("w " * i)
+    out = tmp_path / "m.json"
+    assert runner.invoke(app, ["data", "count", str(tmp_path), "--manifest", str(out)]).exit_code == 0
+    (tmp_path / "f59.txt").write_text("changed")
+    res = runner.invoke(app, ["data", "verify", str(out)], env={"COLUMNS": "200"})
+    assert res.exit_code == 1
+    assert "f59.txt" in res.stdout and "changed" in res.stdout and "more files" in res.stdout
