@@ -27,6 +27,7 @@ from babylm.evaluation.scorers import check_finite, target_logprobs
 
 DEFAULT_BATCH = 128
 DEFAULT_MAX_TOKENS = 16384  # padded tokens per forward pass
+MIN_SHARED_CONTEXT = 8  # contexts at least this long, shared by several requests, are run once
 
 
 class CausalScorer:
@@ -52,6 +53,7 @@ class CausalScorer:
         )
         self.prefix_id = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
         self._split: tuple[Any, Any] | None | bool = False  # False = not checked yet
+        self.cache_ok = True  # shared contexts through the KV cache (off for models without one)
 
     # ---- tokenization ----
     def _encode_many(self, texts: list[str]) -> list[list[int]]:
@@ -142,10 +144,13 @@ class CausalScorer:
                 todo.append((s, positions))
             prev, prev_avail = s, lo
         values: dict[tuple[int, ...], list[float]] = {s: [0.0] * len(s) for s in seqs}
-        todo.sort(key=lambda x: len(x[0]))
+        plain, groups = self._group_by_context(todo, need)
+        plain.sort(key=lambda x: len(x[0]))
         with torch.inference_mode():
-            for batch in self._batches(todo):
+            for batch in self._batches(plain):
                 self._run_batch(batch, values)
+            for gbatch in self._group_batches(groups):
+                self._run_grouped(gbatch, values)
         for si, a, b in inherit:
             src, dst = values[seqs[si - 1]], values[seqs[si]]
             dst[a:b] = src[a:b]
@@ -161,6 +166,85 @@ class CausalScorer:
             batch.append(item)
         if batch:
             yield batch
+
+    def _group_by_context(self, todo: list, need: dict) -> tuple[list, list]:
+        """Split off sequences that share a long context with others: that context runs once (KV cache).
+
+        The context of a sequence is its tokens before position start - 1 (the last context token is
+        fed with the continuation, because its hidden state predicts the first scored token).
+        """
+        by_ctx: dict[tuple[int, ...], list] = {}
+        for s, positions in todo:
+            by_ctx.setdefault(s[: need[s] - 1], []).append((s, positions))
+        plain, groups = [], []
+        for ctx, members in by_ctx.items():
+            if len(ctx) >= MIN_SHARED_CONTEXT and len(members) >= 2 and self.cache_ok:
+                groups.append((ctx, members))
+            else:
+                plain.extend(members)
+        groups.sort(key=lambda g: len(g[0]))
+        return plain, groups
+
+    def _group_batches(self, groups: list):
+        batch: list = []
+        rows = 0
+        for g in groups:
+            width = len(g[0]) + max(len(s) for s, _ in g[1]) - len(g[0])
+            if batch and (rows + len(g[1]) > self.batch_size or (rows + len(g[1])) * width > self.max_tokens):
+                yield batch
+                batch, rows = [], 0
+            batch.append(g)
+            rows += len(g[1])
+        if batch:
+            yield batch
+
+    def _run_grouped(self, groups: list, values: dict) -> None:
+        """One forward over the distinct contexts, then all continuations against their cached context."""
+        import torch
+
+        split = self._body_head()
+        fwd = split[0] if split is not None else self.model
+        n_ctx = len(groups)
+        pw = max(len(c) for c, _ in groups)
+        pids = torch.zeros((n_ctx, pw), dtype=torch.long)
+        pmask = torch.zeros((n_ctx, pw), dtype=torch.long)
+        for g, (c, _) in enumerate(groups):
+            pids[g, : len(c)] = torch.tensor(c)
+            pmask[g, : len(c)] = 1
+        first = fwd(input_ids=pids, attention_mask=pmask, use_cache=True)
+        cache = getattr(first, "cache", None) or getattr(first, "past_key_values", None)
+        members = [(g, s, positions) for g, (_, ms) in enumerate(groups) for s, positions in ms]
+        cache.reorder_cache(torch.tensor([g for g, _, _ in members]))
+        sw = max(len(s) - 1 - len(groups[g][0]) for g, s, _ in members)
+        ids = torch.zeros((len(members), sw), dtype=torch.long)
+        smask = torch.zeros((len(members), sw), dtype=torch.long)
+        pos = torch.zeros((len(members), sw), dtype=torch.long)
+        rows, cols, tgts = [], [], []
+        for b, (g, s, positions) in enumerate(members):
+            c = len(groups[g][0])
+            suffix = s[c:-1]
+            ids[b, : len(suffix)] = torch.tensor(suffix)
+            smask[b, : len(suffix)] = 1
+            pos[b] = torch.arange(c, c + sw).clamp(max=self.max_length - 1)  # padding stays in range
+            rows.extend([b] * len(positions))
+            cols.extend(p - 1 - c for p in positions)
+            tgts.extend(s[p] for p in positions)
+        mask = torch.cat([pmask[[g for g, _, _ in members]], smask], dim=1)
+        kw = {_cache_kwarg(fwd): cache}
+        out = fwd(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, **kw)
+        r, c_, t = torch.tensor(rows), torch.tensor(cols), torch.tensor(tgts)
+        if split is not None:
+            lp = target_logprobs(out.last_hidden_state[r, c_], split[1], t)
+        else:
+            sel = out.logits[r, c_].float()
+            lp = sel.gather(1, t[:, None]).squeeze(1) - torch.logsumexp(sel, dim=-1)
+        lp_list = lp.tolist()
+        k = 0
+        for _, s, positions in members:
+            dst = values[s]
+            for p in positions:
+                dst[p] = lp_list[k]
+                k += 1
 
     def _body_head(self) -> tuple[Any, Any] | None:
         """(body, head) when logits == head(body(x).last_hidden_state) for this model, else None."""
@@ -211,6 +295,14 @@ class CausalScorer:
             for p in positions:
                 dst[p] = lp_list[k]
                 k += 1
+
+
+def _cache_kwarg(module: Any) -> str:
+    """transformers >= 5.2x names the KV-cache argument `cache`; older versions `past_key_values`."""
+    import inspect
+
+    params = inspect.signature(module.forward).parameters
+    return "cache" if "cache" in params else "past_key_values"
 
 
 def _lead_space(text: str) -> str:

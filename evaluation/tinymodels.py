@@ -66,7 +66,7 @@ def tiny_model(kind: str, tokenizer: Any, *, n_layer: int = 2, width: int = 64, 
     v = len(tokenizer)
     if kind == "gpt2":
         cfg = tf.GPT2Config(vocab_size=v, n_layer=n_layer, n_embd=width, n_head=max(1, width // 32),
-                            n_positions=256, bos_token_id=tokenizer.bos_token_id,
+                            n_positions=1024, bos_token_id=tokenizer.bos_token_id,
                             eos_token_id=tokenizer.eos_token_id)
         model = tf.GPT2LMHeadModel(cfg)
     elif kind in ("bert", "roberta"):
