@@ -16,4 +16,4 @@ def tiny_teacher_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     torch.set_num_threads(1)  # tiny models: far faster single-threaded on a shared machine
 
-    return build_tiny_teacher(tmp_path_factory.mktemp("teacher") / "teacher", n_words=3000, steps=15, seed=0)
+    return build_tiny_teacher(tmp_path_factory.mktemp("teacher") / "teacher", n_words=3000, steps=80, seed=0)

@@ -71,13 +71,33 @@ class StudentProtocol(InteractionProtocol):
         return self._text
 
     def windows(self, round_: int, n_rounds_hint: int, width: int, limit: int) -> list[list[int]]:
-        """Token windows of `width` from round `round_`'s slice (1/n of the corpus; the last 10% is held out)."""
+        """Token windows of `width` from round `round_`'s slice (1/n of the corpus; the last 10% is held out).
+
+        Each window starts at a word's first token (byte-level BPE "Ġ" or sentencepiece "▁" marks), so
+        contexts do not begin with the tail of a word.
+        """
         ids = self.corpus_ids()
+        starts = self._word_starts()
         train_end = int(len(ids) * 0.9)
         per = max(width, train_end // max(1, n_rounds_hint))
-        start = (round_ * per) % max(1, train_end - width)
-        chunk = ids[start : start + per]
-        return [chunk[i : i + width] for i in range(0, len(chunk) - width + 1, width)][:limit]
+        pos = (round_ * per) % max(1, train_end - width)
+        end = min(pos + per, train_end)
+        out: list[list[int]] = []
+        while len(out) < limit:
+            while pos < end and not starts[pos]:
+                pos += 1
+            if pos + width > end:
+                break
+            out.append(ids[pos : pos + width])
+            pos += width
+        return out
+
+    def _word_starts(self) -> list[bool]:
+        if not hasattr(self, "_starts"):
+            toks = self.tokenizer.convert_ids_to_tokens(self.corpus_ids())
+            marks = [t.startswith(("\u0120", "\u2581")) for t in toks]
+            self._starts = marks if any(marks) else [True] * len(toks)
+        return self._starts
 
     def heldout_ids(self) -> list[int]:
         ids = self.corpus_ids()
