@@ -116,6 +116,7 @@ def test_cogen_run_logs_both_roles_and_charges_generated_words(tmp_path, variant
     assert counts["student_generated"] == generated + 2 * len(listen)
     data = json.loads((tmp_path / "run" / "rounds" / "1" / "data.json").read_text())["data"]
     assert len(data["speaker"]) >= 4 * TINY["games"] // 2  # two rounds of speaker turns (+ shared)
+    assert (tmp_path / "run" / "plots" / "comprehension.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_unknown_treatment_is_a_user_error(tmp_path) -> None:

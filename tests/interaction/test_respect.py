@@ -157,6 +157,8 @@ def test_respect_run_logs_decodes_and_charges_every_string(tmp_path) -> None:
     metrics = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert all(0 <= m["decoder_accuracy"] <= 1 and m["games"] == TINY["games"] for m in metrics)
     assert (tmp_path / "run" / "rounds" / "1" / "policy" / "model.safetensors").is_file()
+    for png in ("success.png", "decoder_accuracy.png"):
+        assert (tmp_path / "run" / "plots" / png).read_bytes()[:4] == b"\x89PNG"
 
 
 def test_respect_resume_after_a_crash_in_train_gives_the_same_run(tmp_path, monkeypatch) -> None:

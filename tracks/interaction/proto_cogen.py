@@ -158,13 +158,16 @@ class CogenProtocol(RefGameProtocol):
             return sum(r > 0 for r in rs) / len(rs) if rs else None
 
         gen, comp = acc("speaker"), acc("listener")
-        return {
+        metrics = {
             "generation": gen,
             "comprehension": comp,
             "treatment": self.treatment,
             "games_per_role": self.games,
             "variants": {f"{self.treatment}/generation": gen, f"{self.treatment}/comprehension": comp},
         }
+        self.plot_progress(round_, metrics, {"generation": "generation accuracy per round",
+                                             "comprehension": "comprehension accuracy per round"})
+        return metrics
 
 
 def _factory(run: RunContext, **options: Any) -> CogenProtocol:

@@ -191,7 +191,7 @@ class RespectProtocol(RefGameProtocol):
         labels = self._decoded(round_)
         decoded = [labels.get(f"{t['episode']}/{t['turn']}") for t in turns]
         truth = [t["outcome"]["true_label"] for t in turns]
-        return {
+        metrics = {
             "success": sum(bool(t["outcome"]["success"]) for t in ends) / max(1, len(ends)),
             "decoder_accuracy": decoder_accuracy(decoded, truth, self.mode),
             "decoder": self.decoder,
@@ -202,6 +202,9 @@ class RespectProtocol(RefGameProtocol):
             "positive_rate_true": sum(x == 1 for x in truth) / max(1, len(truth)),
             "positive_rate_decoded": sum(x == 1 for x in decoded) / max(1, len(decoded)),
         }
+        self.plot_progress(round_, metrics, {"success": "task success per round",
+                                             "decoder_accuracy": "decoder accuracy vs simulator truth"})
+        return metrics
 
 
 def _factory(run: RunContext, **options: Any) -> RespectProtocol:

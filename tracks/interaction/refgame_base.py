@@ -68,6 +68,26 @@ class RefGameProtocol(InteractionProtocol):
     def on_resume(self, round_: int, step: str | None) -> None:
         self._cache.clear()  # policies are re-read from disk; files are the only state
 
+    # ------------------------------------------------------------------ plots
+    def plot_progress(self, round_: int, current: dict[str, Any], keys: dict[str, str]) -> None:
+        """RUN/plots/<key>.png: metric `key` per round so far (this round's value from `current`)."""
+        import json
+
+        from babylm.tracks.interaction.plots import plot_series
+
+        rows: dict[int, dict[str, Any]] = {}
+        path = self.run.run_dir / "metrics.jsonl"
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    rows[row["round"]] = row
+        rows[round_] = current
+        order = [rows[r] for r in sorted(rows) if r <= round_]
+        for key, title in keys.items():
+            plot_series({self.run.variant: [r.get(key) for r in order]}, self.run.run_dir / "plots" / f"{key}.png",
+                        title=f"{self.name}: {title}", ylabel=key.replace("_", " "))
+
     # ------------------------------------------------------------------ episode log
     def logged_turns(self, rounds: range | list[int], role: str | None = None) -> list[dict[str, Any]]:
         from babylm.tracks.interaction.episodes import read_episodes
