@@ -436,15 +436,23 @@ def verify_ledger(
                 continue
             if ev == "step":
                 for k in ("words", "tokens", "steps"):
-                    if obj.get(k) != cum[k] + obj.get(f"d_{k}", 0):
+                    d = obj.get(f"d_{k}", 0)
+                    if not isinstance(d, int) or d < 0:
+                        return fail(n, f"d_{k} must be a count >= 0, got {d!r}")
+                    if obj.get(k) != cum[k] + d:
                         return fail(n, f"{k} {obj.get(k)} != previous {cum[k]} + d_{k} {obj.get(f'd_{k}')}")
                     cum[k] = obj[k]
                 rep.words, rep.tokens, rep.steps = cum["words"], cum["tokens"], cum["steps"]
-                rep.flops = float(obj.get("flops", 0.0))
+                flops = float(obj.get("flops", 0.0))
+                if flops < rep.flops:
+                    return fail(n, f"flops went down from {rep.flops:g} to {flops:g}")
+                rep.flops = flops
             elif ev == "checkpoint":
                 name = obj.get("name")
                 if name not in schedule:
                     return fail(n, f"checkpoint {name!r} is not in the schedule")
+                if name in rep.checkpoints:
+                    return fail(n, f"checkpoint {name} recorded twice")
                 if obj.get("words_seen") != cum["words"]:
                     return fail(n, f"checkpoint {name} words_seen {obj.get('words_seen')} != counted {cum['words']}")
                 if cum["words"] < schedule[name]:

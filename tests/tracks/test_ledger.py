@@ -13,6 +13,7 @@ from babylm.tracks.ledger import (
     CHECKPOINT_META,
     ExposureCapError,
     Ledger,
+    LedgerReport,
     line_hash,
     verify_ledger,
 )
@@ -238,7 +239,7 @@ def test_words_over_the_cap_in_a_forged_ledger_are_flagged(tmp_path: Path) -> No
     objs = lines(p)
     end = objs.pop()
     extra = {"seq": len(objs), "event": "step", "time": end["time"], "prev": objs[-1]["hash"], "words": 20_060,
-             "tokens": 80, "steps": 3, "flops": 1.0, "d_words": 20_000, "d_tokens": 0, "d_steps": 1}
+             "tokens": 80, "steps": 3, "flops": 1e12, "d_words": 20_000, "d_tokens": 0, "d_steps": 1}
     extra["hash"] = line_hash(extra)
     _rewrite(p, [*objs, extra])
     rep = verify_ledger(p, check_checkpoints=False)
@@ -319,3 +320,23 @@ def test_checkpoints_can_be_checked_under_another_root(tmp_path: Path) -> None:
     assert rep.ok and not any("chck_1M" in w for w in rep.warnings)
     (tmp_path / "elsewhere" / "chck_1M" / "config.json").write_text('{"n_layer": 99}')
     assert not verify_ledger(tmp_path / "run", checkpoint_root=tmp_path / "elsewhere").ok
+
+
+def test_negative_increments_and_duplicate_checkpoints_are_refused(tmp_path: Path) -> None:
+    run(tmp_path, steps=5)
+    p = tmp_path / "ledger.jsonl"
+    objs = lines(p)
+    end = objs.pop()
+
+    def append(extra: dict) -> LedgerReport:
+        body = {"seq": len(objs), "time": end["time"], "prev": objs[-1]["hash"], **extra}
+        body["hash"] = line_hash(body)
+        _rewrite(p, [*objs, body])
+        return verify_ledger(p, check_checkpoints=False)
+
+    back = append({"event": "step", "words": 120, "tokens": 200, "steps": 6, "flops": 9e9, "d_words": -30,
+                   "d_tokens": 0, "d_steps": 1})
+    assert not back.ok and "d_words" in back.errors[0]
+    dup = next(o for o in objs if o["event"] == "checkpoint")
+    again = append({k: v for k, v in dup.items() if k not in ("seq", "prev", "hash", "time")})
+    assert not again.ok and "twice" in again.errors[0]
