@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from babylm.leaderboard import aggregate as ag
 from babylm.tracks.rules import all_tracks
@@ -251,3 +253,39 @@ def test_check_metrics_do_not_replace_the_plain_metric() -> None:
 def test_empty_board() -> None:
     b = board(subs(), latest())
     assert b.frame.empty
+
+_pts = st.lists(st.tuples(st.floats(1, 1e6), st.floats(0, 1)), min_size=0, max_size=30)
+
+
+@given(_pts)
+@settings(max_examples=60, deadline=None)
+def test_pareto_frontier_properties(pts: list[tuple[float, float]]) -> None:
+    x = np.array([p[0] for p in pts])
+    y = np.array([p[1] for p in pts])
+    front = ag.pareto_frontier(x, y)
+
+    def dominated(i: int) -> bool:
+        return bool(np.any((x <= x[i]) & (y >= y[i]) & ((x < x[i]) | (y > y[i]))))
+
+    for i in range(len(pts)):
+        if front[i]:
+            assert not dominated(i)
+        else:  # off the frontier: something beats it, or it duplicates a frontier point
+            assert dominated(i) or any(front[j] and x[j] == x[i] and y[j] == y[i] for j in range(len(pts)))
+
+
+@given(st.lists(st.floats(0.3, 0.9), min_size=1, max_size=12), st.integers(0, 3))
+@settings(max_examples=25, deadline=None)
+def test_rank_properties(levels: list[float], n_flagged: int) -> None:
+    rng = np.random.default_rng(0)
+    ids = [f"e{i}" for i in range(len(levels))]
+    lat = latest(*[_noisy_entry(sid, lv, rng, 0.03) for sid, lv in zip(ids, levels, strict=True)])
+    flagged = ids[:n_flagged]
+    flags = pd.DataFrame([{"submission_id": f, "reason": "x", "by": "y", "checkpoint": "", "task": "",
+                           "created": None} for f in flagged], columns=NO_FLAGS.columns)
+    fr = board(subs(*ids), lat, flags).frame
+    ranked = fr[~fr["flagged"]]
+    assert list(ranked["rank"]) == list(range(1, len(ranked) + 1))
+    assert (ranked["macro"].diff().dropna() <= 1e-12).all()  # best first
+    assert ((ranked["rank_best"] <= ranked["rank"]) & (ranked["rank"] <= ranked["rank_worst"])).all()
+    assert fr["rank"][fr["flagged"]].isna().all() and list(fr["flagged"]) == sorted(fr["flagged"])
