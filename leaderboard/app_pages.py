@@ -193,6 +193,7 @@ def page_curves(url: str, token: str, edition: int, track: str, b: dict, view: p
     if not chosen or not tasks:
         st.info("Pick at least one submission and one task.")
         return
+    st.query_params["ids"] = ",".join(chosen)  # the view can be linked to
     cur = data.curves(url, token, tuple(sorted(chosen)))
     cur = pd.concat([cur, _macro_curve(cur, tuple(b["macro_tasks"]))], ignore_index=True)
     cur = cur[cur["task"].isin(tasks)].copy()

@@ -91,6 +91,11 @@ def test_learning_curves_page(monkeypatch: pytest.MonkeyPatch, seeded_url: str) 
     assert '"log"' in spec and "words_seen" in spec
     at.multiselect(key="curve_tasks").set_value(["blimp"]).run()
     assert len(charts(at)) == 1
+    # the chosen entries travel in the URL: a new session opened on it shows the same ones
+    two = at.multiselect(key="curve_ids").value[:2]
+    at.multiselect(key="curve_ids").set_value(two).run()
+    again = run_app(monkeypatch, seeded_url, page="curves", ids=at.query_params["ids"])
+    assert again.multiselect(key="curve_ids").value == two
     at.multiselect(key="curve_ids").set_value([]).run()
     assert not charts(at) and any("Pick at least one" in i.value for i in at.info)
 
