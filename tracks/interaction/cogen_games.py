@@ -38,6 +38,7 @@ class CogenWorld:
     careless_rate: float = 0.5  # seed speaker: share of one-attribute descriptions
     n_candidates: int = 10  # joint inference: utterances sampled before reranking
     listener_weight: float = 0.5  # joint inference: l
+    sample_picks: bool = False  # listener role: sample the pick instead of taking the most probable object
     lexicon: Lexicon = field(default=DEFAULT_LEXICON)
 
     def context(self, rng: random.Random) -> Context:
@@ -119,7 +120,12 @@ def joint_listener_logprobs(student: Student, utts: list[str], lines: list[list[
 
 def play_listener(student: Student, world: CogenWorld, n: int, rng: random.Random,
                   joint_inference: bool) -> list[dict[str, Any]]:
-    """The partner speaks, the student picks (sampled from its deployed distribution)."""
+    """The partner speaks, the student picks the most probable object (or samples one, `sample_picks`).
+
+    Argmax by default: the joint distribution multiplies two experts with weight 0.5 each, which also
+    flattens it, so sampling would penalise joint inference for its temperature rather than its ranking.
+    The log-prob of the pick under the deployed distribution is logged either way (importance weights).
+    """
     import torch
 
     gen = torch.Generator().manual_seed(rng.randrange(2**31))
@@ -132,7 +138,10 @@ def play_listener(student: Student, world: CogenWorld, n: int, rng: random.Rando
             logp = joint_listener_logprobs(student, utts, lines, world.listener_weight)
         else:
             logp = student.listener_logprobs(utts, lines)
-        picks = torch.multinomial(logp.exp(), 1, generator=gen).squeeze(1).tolist()
+        if world.sample_picks:
+            picks = torch.multinomial(logp.exp(), 1, generator=gen).squeeze(1).tolist()
+        else:
+            picks = logp.argmax(1).tolist()
     return [{"objs": lines[i], "target": c.targets[0], "utt": utts[i], "pick": picks[i],
              "logprob": float(logp[i, picks[i]]), "reward": 1 if picks[i] == c.targets[0] else -1}
             for i, c in enumerate(ctxs)]

@@ -14,7 +14,8 @@ One student (shared parameters) plays both roles each round (`games` games per r
 
 Variants (treatments): full (joint inference + data sharing), no-ds, no-ji, baseline; "default" = full.
 The summary reports "<treatment>/generation" and "<treatment>/comprehension" per round. Options: games,
-seed_examples, epochs, lr, synonym_rate, noise, careless_rate, n_candidates, n_objects, dim, hidden.
+seed_examples, epochs, lr, synonym_rate, noise, careless_rate, n_candidates, n_objects, sample_picks
+(listener role: sample instead of argmax), dim, hidden.
 Defaults fit the scaled demo budget; bench/cogen_table.py runs the full-size setting over seeds.
 """
 
@@ -67,6 +68,7 @@ class CogenProtocol(RefGameProtocol):
         careless_rate: float = 0.5,
         n_candidates: int = 10,
         n_objects: int = 10,
+        sample_picks: bool = False,
         dim: int = 32,
         hidden: int = 64,
     ) -> None:
@@ -78,7 +80,8 @@ class CogenProtocol(RefGameProtocol):
         self.games, self.seed_examples = games, seed_examples
         self.fit_cfg = FitConfig(epochs=epochs, lr=lr, seed=run.seed)
         self.world = CogenWorld(n_objects=n_objects, synonym_rate=synonym_rate, noise=noise,
-                                careless_rate=careless_rate, n_candidates=n_candidates)
+                                careless_rate=careless_rate, n_candidates=n_candidates,
+                                sample_picks=sample_picks)
 
     def _seed(self) -> tuple[list[dict], list[dict]]:
         return seed_data(self.world, self.seed_examples, self.rng("seed"))
