@@ -85,3 +85,29 @@ def test_two_rounds_with_parse_failures(tmp_path, rewards_as_words):
     reward_words = sum(len(t["teacher"].split()) for t in turns)
     assert counts["reward"] == (reward_words if rewards_as_words else 0)
     assert summary["ledger"]["input"] == counts["corpus"] + counts["reward"]
+
+
+@pytest.mark.slow
+def test_reinforce_raises_a_rubric_reward(tmp_path):
+    """A briefly pre-trained student, a scripted rubric that rewards lexicon words: reward goes up."""
+    import torch
+
+    from babylm.tracks.demo_corpus import LEXICON
+    from babylm.tracks.interaction.policy import build_tiny_teacher
+
+    torch.set_num_threads(1)
+    vocab = {w.lower().strip(".!?,") for v in LEXICON.values() for x in v for w in x.split()}
+
+    def score(ctx, text, rubric):
+        ws = [w.lower().strip(".!?,") for w in text.split()]
+        lvl = round(3 * sum(w in vocab for w in ws) / max(1, len(ws)))
+        return "\n".join(f"{n}: {lvl}" for n in rubric)
+
+    student = build_tiny_teacher(tmp_path / "student", n_words=20_000, steps=300, seed=5)
+    opts = {"student": str(student), "episodes_per_round": 32, "corpus_words": 20_000, "lr": 3e-3, "epochs": 2}
+    track = get_track("interaction").scaled(Fraction(1, 1000))
+    run = open_run(tmp_path / "run", protocol="reinforce", track=track, teacher=ScriptedTeacher({"score": score}),
+                   options=opts, n_rounds=6)
+    rewards = RoundDriver(get_protocol("reinforce")(run, **opts), tmp_path / "run", 6, progress=False).run()
+    curve = rewards["variants"]["default"]
+    assert curve[-1] > curve[0] + 0.2, curve
