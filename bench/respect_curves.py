@@ -53,12 +53,23 @@ def main() -> None:
     dec_acc = combine_runs(runs, metric_key="decoder_accuracy")
     pos_true = combine_runs(runs, metric_key="positive_rate_true")
     pos_dec = combine_runs(runs, metric_key="positive_rate_decoded")
+    prec_pos = combine_runs(runs, metric_key="precision_decoded_positive")
+    prec_neg = combine_runs(runs, metric_key="precision_decoded_negative")
     header = "variant".ljust(12) + "".join(f"  r{r:<4}" for r in range(args.rounds))
     for title, table in (("task success (%)", success), ("decoder accuracy vs ground truth (%)", dec_acc),
-                         ("true positive rate of actions (%)", pos_true), ("decoded positive rate (%)", pos_dec)):
+                         ("true positive rate of actions (%)", pos_true), ("decoded positive rate (%)", pos_dec),
+                         ("precision of decoded positives (%)", prec_pos),
+                         ("precision of decoded negatives (%)", prec_neg)):
         print(f"\n{title}\n{header}")
         for v, vals in table.items():
             print(v.ljust(12) + "".join(f"  {100 * x:5.1f}" if x is not None else "      -" for x in vals))
+    print("\nSUP vs RL vs KTO (mean success over the last 3 rounds):")
+    for mode in ("binary", "ternary"):
+        tail = {lr: success.get(f"{mode}-{lr}") for lr in ("sup", "rl", "kto")}
+        if all(tail.values()):
+            avg = {lr: sum(v[-3:]) / len(v[-3:]) for lr, v in tail.items()}  # type: ignore[union-attr]
+            verdict = "SUP beats RL (as in the paper)" if avg["sup"] > avg["rl"] else "SUP does NOT beat RL here"
+            print(f"  {mode}: " + ", ".join(f"{k.upper()} {100 * v:.1f}" for k, v in avg.items()) + f" -> {verdict}")
     plot_series(success, args.out / "success.png", title="ReSpect: task success per round (deployment)")
     plot_series(dec_acc, args.out / "decoder_accuracy.png", title="ReSpect: decoder accuracy vs simulator truth",
                 ylabel="decoder accuracy")

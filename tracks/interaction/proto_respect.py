@@ -201,10 +201,17 @@ class RespectProtocol(RefGameProtocol):
             "turns": len(turns),
             "positive_rate_true": sum(x == 1 for x in truth) / max(1, len(truth)),
             "positive_rate_decoded": sum(x == 1 for x in decoded) / max(1, len(decoded)),
+            # how trustworthy each decoded polarity is (what SUP keeps vs what RL/KTO also use)
+            "precision_decoded_positive": _share([t == 1 for t, d in zip(truth, decoded, strict=True) if d == 1]),
+            "precision_decoded_negative": _share([t == -1 for t, d in zip(truth, decoded, strict=True) if d == -1]),
         }
         self.plot_progress(round_, metrics, {"success": "task success per round",
                                              "decoder_accuracy": "decoder accuracy vs simulator truth"})
         return metrics
+
+
+def _share(flags: list[bool]) -> float | None:
+    return sum(flags) / len(flags) if flags else None
 
 
 def _factory(run: RunContext, **options: Any) -> RespectProtocol:
