@@ -28,6 +28,7 @@ def test_sources_and_totals(tmp_path, track):
     t = led.totals()
     assert (t["corpus"], t["teacher_visible"], t["student_generated"], t["hidden_prompt"], t["reward"]) == (3, 2, 4, 0, 0)
     assert t["input"] == 5  # teacher words count toward the interaction budget
+    assert t["uncharged"] == {"hidden_prompt": 4, "reward": 2}  # logged, not charged
     with pytest.raises(ValueError, match="unknown ledger source"):
         led.charge("x", "gossip")
 

@@ -9,7 +9,8 @@ Contract:
       `track.teacher_words_count` (the 2025 interaction track, the 2026 strict tracks).
     - "student_generated": words the student itself generates; own cap `track.student_generation_cap`
       (no cap when the track has none). Not part of the input budget.
-    - "hidden_prompt": prompts only the teacher or partner sees; logged, never charged.
+    - "hidden_prompt": prompts only the teacher or partner sees; logged (`uncharged` counter), never
+      charged.
     - "reward": reward text (e.g. the teacher's raw score); charged to the input budget only when
       `rewards_as_words=True`, else logged like a hidden prompt. It is an explicit run setting.
   `charge_turn({source: text})` checks every source of a turn first and then charges them all, so a
@@ -94,6 +95,7 @@ class InteractionLedger:
         self.rewards_as_words = rewards_as_words
         self.on_checkpoint = on_checkpoint
         self.counts: dict[str, int] = dict.fromkeys(SOURCES, 0)
+        self.uncharged: dict[str, int] = {"hidden_prompt": 0, "reward": 0}  # logged words, not charged
         self.words_seen = 0
         self.fired: list[str] = []
         self.events = 0
@@ -139,6 +141,7 @@ class InteractionLedger:
             "teacher_words_count": self.track.teacher_words_count,
             "rewards_as_words": self.rewards_as_words,
             "counts": dict(self.counts),
+            "uncharged": dict(self.uncharged),
             "words_seen": self.words_seen,
             "checkpoints_fired": list(self.fired),
             "events": self.events,
@@ -147,6 +150,7 @@ class InteractionLedger:
     def restore(self, data: dict[str, Any]) -> None:
         """Return to a state from `snapshot()` (the round driver's roll back after a crash)."""
         self.counts = dict.fromkeys(SOURCES, 0) | {k: int(v) for k, v in data["counts"].items()}
+        self.uncharged = {"hidden_prompt": 0, "reward": 0} | {k: int(v) for k, v in data.get("uncharged", {}).items()}
         self.words_seen = int(data["words_seen"])
         self.fired = list(data["checkpoints_fired"])
         self.events = int(data.get("events", 0))
@@ -226,6 +230,8 @@ class InteractionLedger:
         self.check(deltas)
         for s, n in deltas.items():
             self.counts[s] += n
+            if n != words[s]:
+                self.uncharged[s] += words[s]
         self.events += 1
         self.last_episode = episode
         self.save()
@@ -283,6 +289,7 @@ class InteractionLedger:
     def totals(self) -> dict[str, Any]:
         """Counters by source, the input total against the budget, words seen and the caps."""
         return dict(self.counts) | {
+            "uncharged": dict(self.uncharged),
             "input": self.input_words,
             "word_budget": self.track.word_budget,
             "generation_cap": self.track.student_generation_cap,
