@@ -69,6 +69,18 @@ def test_user_errors_exit_2_one_line(tmp_path):
     assert res.returncode == 2 and "not allowed" in res.stderr and "Traceback" not in res.stderr
 
 
+def test_bad_protocol_option_and_scale(tmp_path):
+    res = CliRunner().invoke(app, ["interact", "--protocol", "simpo", "--out", str(tmp_path / "o"),
+                                   "--option", "windowz=3"])
+    assert isinstance(res.exception, BabyLMError) and "windowz" in str(res.exception)
+    assert not (tmp_path / "o").exists()  # the corrected command can start clean
+    res = CliRunner().invoke(app, ["interact", "--protocol", "simpo", "--out", str(tmp_path / "o2"), "--scale", "2"])
+    assert isinstance(res.exception, BabyLMError) and "(0, 1]" in str(res.exception)
+    res = CliRunner().invoke(app, ["interact", "--protocol", "simpo", "--out", str(tmp_path / "o3"),
+                                   "--track", "strict-small"])
+    assert isinstance(res.exception, BabyLMError) and "does not allow a teacher" in str(res.exception)
+
+
 def test_bad_device_is_a_user_error(tmp_path):
     import torch
 

@@ -74,11 +74,17 @@ def run_interaction(
         if teacher_params is not None:
             t.n_params = teacher_params
     opts = dict(options or {})
+    fresh = not (Path(out) / "run.json").exists()
     run = open_run(out, protocol=protocol, track=tr, teacher=t, seed=seed, variant=variant,
                    rewards_as_words=rewards_as_words, options=opts, n_rounds=rounds, device=device)
     try:
         proto = factory(run, **opts)
     except TypeError as exc:
+        run.log.close()
+        if fresh:  # leave no half-made run behind, so the corrected command starts clean
+            import shutil
+
+            shutil.rmtree(out, ignore_errors=True)
         raise BabyLMError(f"bad --option for protocol {protocol}: {exc}") from None
     try:
         summary = RoundDriver(proto, out, rounds, progress=progress).run()
