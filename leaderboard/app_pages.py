@@ -109,7 +109,8 @@ def ranking_table(view: pd.DataFrame, tasks: tuple[str, ...]) -> pd.DataFrame:
         t[task] = view[task].to_numpy()
     t["human-likeness"] = view["human_likeness"].to_numpy()
     t["parameters"] = view["n_params"].to_numpy()
-    t["training FLOPs"] = view["train_flops"].to_numpy()
+    # in PFLOPs: the grid mis-formats numbers beyond 2^53 (they show raw, flagged as errors)
+    t["training PFLOPs"] = view["train_flops"].to_numpy(dtype=float) / 1e15
     t["words seen"] = view["words_seen"].to_numpy()
     t["backend"] = view["backend"].to_numpy()
     t["flags"] = view["flags"].to_numpy()
@@ -143,7 +144,7 @@ def page_ranking(url: str, token: str, edition: int, track: str, b: dict, view: 
         "macro": st.column_config.ProgressColumn("macro", format="%.3f", min_value=0.0, max_value=1.0),
         "human-likeness": st.column_config.NumberColumn(format="%.3f"),
         "parameters": st.column_config.NumberColumn(format="compact"),
-        "training FLOPs": st.column_config.NumberColumn(format="%.2e"),
+        "training PFLOPs": st.column_config.NumberColumn(format="%.4g", help="training FLOPs / 1e15"),
         "words seen": st.column_config.NumberColumn(format="compact"),
         "submission": st.column_config.TextColumn(help="open it on the Submission page"),
         "synthetic": st.column_config.CheckboxColumn(help="made by --seed-demo: not a real entry", width="small"),
@@ -247,10 +248,12 @@ def page_flops(url: str, token: str, edition: int, track: str, b: dict, view: pd
     st.altair_chart((points + front).properties(height=480).interactive(), width="stretch")
     shown = pts.sort_values("train_flops")[["team", "model", "submission_id", "backend", "n_params", "train_flops",
                                             y_name, "pareto"]]
-    st.dataframe(shown[shown["pareto"]], hide_index=True, key="pareto_table", column_config={
-        "n_params": st.column_config.NumberColumn("parameters", format="compact"),
-        "train_flops": st.column_config.NumberColumn("training FLOPs", format="%.2e"),
-        y_name: st.column_config.NumberColumn(format="%.4f")})
+    shown = shown.assign(train_pflops=shown["train_flops"] / 1e15)
+    cfg = {"n_params": st.column_config.NumberColumn("parameters", format="compact"),
+           "train_pflops": st.column_config.NumberColumn("training PFLOPs", format="%.4g"),
+           y_name: st.column_config.NumberColumn(format="%.4f")}
+    st.dataframe(shown[shown["pareto"]].drop(columns=["train_flops"]), hide_index=True, key="pareto_table",
+                 column_config=cfg)
     _downloads(shown, f"flops_{edition}_{track}", "flops")
 
 

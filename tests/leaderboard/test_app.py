@@ -40,7 +40,7 @@ def test_ranking_page_shows_every_unflagged_entry_with_the_columns(monkeypatch: 
     # 14 seeded, one in 13 flagged (hidden by default)
     assert len(t) == 13
     for col in ("rank", "rank range", "team", "model", "synthetic", "macro", "macro 95% CI", "blimp", "ewok", "human-likeness",
-                "parameters", "training FLOPs", "words seen", "flags"):
+                "parameters", "training PFLOPs", "words seen", "flags"):
         assert col in t.columns
     assert t["rank"].iloc[0] == "1"
     assert t["synthetic"].all()
