@@ -5,7 +5,8 @@ It owns the student's life cycle across the round driver's steps: build a tiny G
 right policy in `on_resume`, cut the corpus into per-round slices of token windows, and save scheduled
 checkpoints (RUN/chck_XM) when the word ledger says a milestone was reached.
 Options shared by these protocols: corpus (a text file; default the generated demo corpus),
-corpus_words, n_layer, n_embd, student (a saved HF folder to start from instead of a fresh GPT-2),
+corpus_words, n_layer, n_embd, n_head, n_positions, vocab_size (the locally trained BPE tokenizer),
+student (a saved HF folder to start from instead of a fresh GPT-2),
 threads (torch CPU threads; default 1: tiny models run ~10x faster single-threaded on a busy machine).
 The student runs on `run.device` ("cpu" or "cuda", from `babylm interact --device`).
 """
@@ -40,6 +41,9 @@ class StudentProtocol(InteractionProtocol):
         student: str | None = None,
         n_layer: int = 2,
         n_embd: int = 64,
+        n_head: int = 2,
+        n_positions: int = 128,
+        vocab_size: int = 400,
         threads: int | None = 1,
     ) -> None:
         super().__init__(run)
@@ -48,6 +52,9 @@ class StudentProtocol(InteractionProtocol):
         self.student_path = student
         self.n_layer = n_layer
         self.n_embd = n_embd
+        self.n_head = n_head
+        self.n_positions = n_positions
+        self.vocab_size = vocab_size
         self.threads = threads
         self.model: Any = None
         self.tokenizer: Any = None
@@ -117,8 +124,9 @@ class StudentProtocol(InteractionProtocol):
         if self.student_path:
             self.model, self.tokenizer = load_policy(self.student_path)
         else:
-            self.tokenizer = train_tokenizer(self.text)
-            self.model = tiny_gpt2(self.tokenizer, n_layer=self.n_layer, n_embd=self.n_embd, seed=self.run.seed)
+            self.tokenizer = train_tokenizer(self.text, vocab_size=self.vocab_size)
+            self.model = tiny_gpt2(self.tokenizer, n_layer=self.n_layer, n_embd=self.n_embd, n_head=self.n_head,
+                                   n_positions=self.n_positions, seed=self.run.seed)
         self.model.to(self.run.device)
         save_policy(self.model, self.tokenizer, self.init_dir)
         self.policy_id = "init"

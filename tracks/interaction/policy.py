@@ -127,6 +127,11 @@ def completion_logprobs(model: Any, prompts: list[list[int]], completions: list[
     """Per-sequence (sum log-prob of completion tokens, completion length), differentiable, batched."""
     import torch
 
+    limit = int(getattr(model.config, "n_positions", 1 << 30))
+    # text-only round trips can re-tokenize longer than sampled: keep the completion, cut the prompt's left
+    completions = [c[: limit - 1] for c in completions]
+    prompts = [(p[-(limit - len(c)) :] if len(p) + len(c) > limit else p) or p[-1:] for p, c in
+               zip(prompts, completions, strict=True)]
     seqs = [p + c for p, c in zip(prompts, completions, strict=True)]
     width = max(len(s) for s in seqs)
     ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)

@@ -14,6 +14,11 @@ loss = -log sigmoid(r_w - r_l - gamma). The official "gamma ratio 0.5" is SimPO'
 (princeton-nlp/SimPO computes -logsigmoid(beta * (mean_logp_w - mean_logp_l - ratio))), so
 gamma = ratio * beta = 1.0 with beta 2.
 
+Official sizes: --option window=512 --option context=256 --option lm_epochs=8 --option simpo_epochs=2
+--option lr=5e-5 --option n_layer=12 --option n_embd=768 --option n_head=12 (GPT-2 124M shape; the
+tokenizer is still trained locally, --option vocab_size=...), 20 rounds, teacher Llama-3.1-8B-Instruct
+behind an OpenAI-compatible server. The defaults are the CPU test/demo scale.
+
 Words charged per episode (word ledger): "corpus" = the context text, "student_generated" = the loser,
 "teacher_visible" = the winner; the correction prompt the teacher sees is a "hidden_prompt" (0 words).
 Words seen (the checkpoint schedule) = words of every training text per epoch: context + winner for LM
@@ -63,6 +68,7 @@ class SimPOProtocol(StudentProtocol):
         batch: int = 8,
         **student: Any,
     ) -> None:
+        student.setdefault("n_positions", max(128, window))
         super().__init__(run, **student)
         if not 0 < context < window:
             from babylm.errors import BabyLMError
