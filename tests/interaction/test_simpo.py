@@ -136,3 +136,16 @@ def test_crash_and_resume_reloads_the_right_policy(tmp_path, monkeypatch, step):
     ledger = json.loads((out / "word_ledger.json").read_text())["counts"]
     assert _recount(turns) == {k: ledger[k] for k in ("corpus", "teacher_visible", "student_generated")}
     assert (out / "rounds" / "1" / "policy" / "config.json").is_file()
+
+
+def test_completion_logprobs_fit_the_model_context():
+    import torch
+
+    from babylm.tracks.interaction.policy import completion_logprobs, tiny_gpt2, train_tokenizer
+
+    torch.set_num_threads(1)
+    tok = train_tokenizer("the dog runs . the cat sleeps .\n" * 20, vocab_size=280)
+    model = tiny_gpt2(tok, n_layer=1, n_embd=32, n_positions=16)
+    prompt, short, long = list(range(5, 25)), [5, 6, 7], list(range(5, 45))
+    lp, n = completion_logprobs(model, [prompt, prompt], [short, long], tok.pad_token_id)
+    assert n.tolist() == [3.0, 15.0] and torch.isfinite(lp).all()
