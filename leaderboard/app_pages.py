@@ -212,8 +212,8 @@ def page_curves(url: str, token: str, edition: int, track: str, b: dict, view: p
             tooltip=["entry", "task", "checkpoint", alt.Tooltip("words_seen:Q", format=","),
                      alt.Tooltip("value:Q", format=".4f")],
         )
-        .properties(width=380, height=240)
-        .facet(facet=alt.Facet("task:N", title=None), columns=3)
+        .properties(width=360, height=230)
+        .facet(facet=alt.Facet("task:N", title=None, sort=tasks), columns=2)
         .resolve_scale(y="independent")
     )
     st.altair_chart(chart)
