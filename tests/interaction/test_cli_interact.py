@@ -159,3 +159,42 @@ def test_http_teacher_end_to_end(tmp_path):
     # the winner is the teacher's text cut to the student's length (in student tokens)
     assert all(t["teacher"].strip() and "the dog sleeps on the big chair".startswith(t["teacher"].strip())
                for t in turns)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_then_resume(tmp_path):
+    """A real crash (SIGKILL) part-way through, then the same command: a consistent, complete run."""
+    import os
+    import signal
+    import time
+
+    from babylm.tracks.interaction.word_ledger import verify_chain
+
+    out = tmp_path / "k"
+    args = ["interact", "--protocol", "simpo", "--out", str(out), "--rounds", "6", *FAST, "--json"]
+    proc = subprocess.Popen([*BABYLM, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        try:
+            last = json.loads((out / "state.json").read_text())["last"]
+        except (OSError, ValueError):
+            last = None
+        if last and (last[0], last[1]) >= (1, "deploy"):
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed_at = json.loads((out / "state.json").read_text())["last"]
+    assert killed_at != [5, "evaluate"]  # the crash really came part-way through
+    res = _cli(*args)
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert report["rounds"] == 6
+    turns = read_episodes(out / "episodes.jsonl")
+    assert [sum(t["round"] == r for t in turns) for r in range(6)] == [3] * 6
+    counts = json.loads((out / "word_ledger.json").read_text())["counts"]
+    assert counts["corpus"] == sum(len(t["inputs"]["context"].split()) for t in turns)
+    assert counts["teacher_visible"] == sum(len(t["teacher"].split()) for t in turns)
+    assert counts["student_generated"] == sum(len(t["outputs"].split()) for t in turns)
+    assert verify_chain(out / "word_ledger.jsonl")[0]
