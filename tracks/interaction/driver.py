@@ -205,7 +205,7 @@ class RoundDriver:
     def _load_state(self) -> dict[str, Any]:
         if not self.state_path.is_file():
             return {"format": STATE_FORMAT, "protocol": self.protocol.name, "last": None, "log_size": 0,
-                    "ledger": None, "metrics": [], "stopped": None, "done_rounds": 0}
+                    "ledger": None, "metrics": [], "stopped": None}
         try:
             state = json.loads(self.state_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
