@@ -532,7 +532,8 @@ def _make_callback_class() -> type:
         """Runs a Ledger inside a transformers `Trainer`.
 
         Words per batch come from a `words` column: give every training example an integer `words`
-        (the words whose tokens it holds, see `babylm.tracks.train.pack_sequences`), pass
+        (the words whose first token it holds: `babylm.tracks.train.pack_sequences(...).to_dataset()`
+        builds such a dataset), pass
         `TrainingArguments(remove_unused_columns=False, dataloader_num_workers=0)`, and wrap the data
         collator with `callback.wrap_collator(collator)`. The wrapper removes `words` from each example
         before collating and queues the batch's words and tokens (non-padding positions); the callback

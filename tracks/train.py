@@ -87,6 +87,18 @@ class PackedData:
     def __len__(self) -> int:
         return int(self.input_ids.shape[0])
 
+    def to_dataset(self) -> Any:
+        """A `datasets.Dataset` with input_ids, attention_mask, labels and the `words` column that
+        `LedgerCallback` reads (pass remove_unused_columns=False and wrap the collator)."""
+        from datasets import Dataset
+
+        mask = (self.input_ids != self.pad_id).long()
+        labels = self.input_ids.masked_fill(mask == 0, -100)
+        return Dataset.from_dict({
+            "input_ids": self.input_ids.tolist(), "attention_mask": mask.tolist(), "labels": labels.tolist(),
+            "words": self.words.tolist(),
+        })
+
 
 # -- data ----------------------------------------------------------------------------------------
 def resolve_data(paths: Sequence[str | Path]) -> list[Path]:

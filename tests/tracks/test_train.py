@@ -266,3 +266,12 @@ def test_real_babylm_text_attribution_and_a_short_run(shared_data: Path, tmp_pat
     res = train(opts(files[0], out, scale=Fraction(1, 1000), max_words=3000, epochs=1, seq_len=64))
     assert res.words_seen == 3000 and res.checkpoints == ["chck_1M", "chck_2M", "chck_3M"]
     assert verify_ledger(out).ok
+
+
+def test_packed_data_as_a_dataset_for_the_trainer_callback(tokenizer) -> None:
+    lines = ["The dog runs.", "Look at the big red ball!"]
+    ids, starts = encode_lines(tokenizer, lines)
+    ds = pack_sequences(ids, starts, 4, tokenizer.pad_token_id).to_dataset()
+    assert sum(ds["words"]) == 9 and set(ds.column_names) == {"input_ids", "attention_mask", "labels", "words"}
+    last = ds[len(ds) - 1]
+    assert all((m == 0) == (lab == -100) for m, lab in zip(last["attention_mask"], last["labels"], strict=True))
