@@ -198,3 +198,23 @@ def test_sigkill_mid_run_then_resume(tmp_path):
     assert counts["teacher_visible"] == sum(len(t["teacher"].split()) for t in turns)
     assert counts["student_generated"] == sum(len(t["outputs"].split()) for t in turns)
     assert verify_chain(out / "word_ledger.jsonl")[0]
+
+
+def test_interact_verify(tmp_path):
+    out = tmp_path / "v"
+    res = CliRunner().invoke(app, ["interact", "--protocol", "reinforce", "--out", str(out), "--rounds", "1",
+                                   "--scale", "1/10000", "--option", "episodes_per_round=3",
+                                   "--option", "corpus_words=1200", "--json"])
+    assert res.exit_code == 0, res.output
+    ok = CliRunner().invoke(app, ["interact-verify", str(out), "--json"])
+    assert ok.exit_code == 0, ok.output
+    rep = json.loads(ok.stdout)
+    assert rep["ok"] and rep["turns"] == 3 and {c["name"] for c in rep["checks"]} >= {"log = ledger", "chain"}
+    # a ledger edited after the fact no longer matches the log nor the chain
+    led = json.loads((out / "word_ledger.json").read_text())
+    led["counts"]["corpus"] -= 1
+    (out / "word_ledger.json").write_text(json.dumps(led))
+    bad = CliRunner().invoke(app, ["interact-verify", str(out)])
+    assert bad.exit_code == 1 and "FAIL" in bad.output and "log = ledger" in bad.output
+    missing = CliRunner().invoke(app, ["interact-verify", str(tmp_path)])
+    assert isinstance(missing.exception, BabyLMError)

@@ -196,3 +196,28 @@ def register(app: typer.Typer) -> None:
             console.print(f"run folder: {report['run_dir']}")
 
         emit(report, as_json, render)
+
+    @app.command("interact-verify")
+    def interact_verify(
+        run_dir: Path = typer.Argument(..., help="An interaction run folder (the --out of `babylm interact`)."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON: run_dir, ok, checks [{name, ok, detail}], "
+                                     "counts (words by source), turns."),
+    ) -> None:
+        """Check an interaction run: episode log = word ledger, hash chain intact, budget and cap respected.
+
+        Exits 1 when a check fails.
+        """
+        from babylm.tracks.interaction.verify import verify_run
+
+        rep = verify_run(run_dir)
+
+        def render(console: Any) -> None:
+            for c in rep.checks:
+                mark = "[green]ok[/]" if c.ok else "[bold red]FAIL[/]"
+                console.print(f"{mark}  {c.name}: {c.detail}", markup=True, highlight=False)
+            console.print(f"{'all checks passed' if rep.ok else 'checks failed'} ({rep.turns} turns)")
+
+        emit(rep.to_dict(), as_json, render)
+        if not rep.ok:
+            raise typer.Exit(1)
+
