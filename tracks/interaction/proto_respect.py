@@ -4,9 +4,9 @@ Per round r (the driver's steps):
 - deploy: the policy of round r-1 (the seed policy in round 0) plays `games` multi-turn reference games
   against `ImplicitFeedbackSpeaker`; every turn is logged (context lines, state, utterance, action, its
   log-prob under the deployed policy, policy id, the partner's next utterance, the simulator's ground
-  truth in `outcome`) and its text charged to the ledger: the context once per game and each partner
-  utterance as "teacher_visible", the student's action as "student_generated"; the seed demonstrations
-  are charged once as "corpus".
+  truth in `outcome`) and its text charged to the ledger: the object lines (every turn, as they are shown
+  again with new state words) and the partner utterance as "teacher_visible", the student's action as
+  "student_generated"; the seed demonstrations are charged once as "corpus".
 - decode: the deployed policy itself (decoder=student) or the run's teacher (decoder=teacher) reads each
   action and its follow-up utterance and gives a binary or ternary label; one "decoder" line per
   decoded turn is appended to the episode log and the labels go to rounds/<r>/decoded.json.
@@ -119,10 +119,10 @@ class RespectProtocol(RefGameProtocol):
         for rec in records:
             ep = f"r{round_}-g{rec.episode}"
             for i, t in enumerate(rec.turns):
-                texts: dict[str, Any] = {"teacher_visible": [t["utterance"]], "student_generated": t["action"]}
-                if i == 0:
-                    texts["teacher_visible"].insert(0, "\n".join(t["objs"]))
-                deltas = self.run.ledger.charge_turn(texts, episode=ep)
+                # the object lines are shown again every turn (their state words change): charged each time
+                deltas = self.run.ledger.charge_turn(
+                    {"teacher_visible": ["\n".join(t["objs"]), t["utterance"]], "student_generated": t["action"]},
+                    episode=ep)
                 last = i == len(rec.turns) - 1
                 self.run.log.append({
                     "round": round_, "episode": ep, "turn": i, "role": "listener",
