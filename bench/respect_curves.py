@@ -28,6 +28,7 @@ def main() -> None:
     ap.add_argument("--seed-games", type=int, default=150)
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--noise", type=float, default=None, help="partner noise (default: the protocol's 0.1)")
     ap.add_argument("--variants", default="binary-sup,binary-rl,binary-kto,ternary-sup,ternary-rl,ternary-kto")
     args = ap.parse_args()
 
@@ -38,6 +39,8 @@ def main() -> None:
 
     torch.set_num_threads(1)
     opts = {"games": args.games, "seed_games": args.seed_games, "epochs": args.epochs}
+    if args.noise is not None:
+        opts["noise"] = args.noise
     runs: dict[str, Path] = {}
     times: dict[str, float] = {}
     for v in args.variants.split(","):
