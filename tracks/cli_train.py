@@ -30,6 +30,9 @@ def register(app: typer.Typer) -> None:
         vocab_size: int = typer.Option(8000, "--vocab-size", help="BPE vocabulary size (upper bound)."),
         max_words: int = typer.Option(None, "--max-words", help="Train on the first N words of the data only."),
         threads: int = typer.Option(None, help="Torch CPU threads (default: torch's choice)."),
+        stop_at_cap: bool = typer.Option(
+            False, "--stop-at-cap", help="Train until the exposure cap and end normally (exit 0) instead of an error."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print JSON (keys below)."),
     ) -> None:
         """Train a tokenizer and a small LM inside the track's word budget, with the training ledger.
@@ -37,8 +40,8 @@ def register(app: typer.Typer) -> None:
         Saves every scheduled checkpoint reached (RUN/chck_{N}M: safetensors + tokenizer, loadable
         offline with AutoModelForCausalLM/AutoTokenizer.from_pretrained), plus run.json,
         data_manifest.json and ledger.jsonl. Data over the budget is refused; a batch that would take
-        words seen past the exposure cap stops the run with an error (exit 2), everything written so
-        far intact. JSON keys: run_dir, status, track, scale, scaled, arch, n_params, data_words,
+        words seen past the exposure cap stops the run with an error (exit 2; with --stop-at-cap it
+        ends normally, status stopped_at_cap), everything written so far intact. JSON keys: run_dir, status, track, scale, scaled, arch, n_params, data_words,
         words_seen, tokens_seen, steps, train_flops, checkpoints, wall_time_s, final_loss, message.
         """
         from babylm.tracks.train import TrainOptions, parse_scale, train
@@ -51,6 +54,7 @@ def register(app: typer.Typer) -> None:
         opts = TrainOptions(
             data=list(data), out=out, track=track, arch=arch, scale=frac, epochs=epochs, seq_len=seq_len,
             batch_size=batch_size, lr=lr, seed=seed, vocab_size=vocab_size, max_words=max_words, threads=threads,
+            stop_at_cap=stop_at_cap,
         )
         result = train(opts)
 

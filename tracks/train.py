@@ -49,6 +49,7 @@ class TrainOptions:
     log_every: int = 10
     progress: bool = True
     threads: int | None = None  # torch CPU threads; None leaves torch's default
+    stop_at_cap: bool = False  # end normally (status stopped_at_cap) instead of raising at the cap
 
 
 @dataclass
@@ -371,13 +372,15 @@ def train(opts: TrainOptions) -> TrainResult:
         message = str(exc)
         ledger.close(status=status if status != "failed" else f"failed: {type(exc).__name__}")
         _finish_run_json(out, run_info, status, ledger, loss_val, message)
-        raise
+        if not (opts.stop_at_cap and status == "stopped_at_cap"):
+            raise
     except BaseException as exc:
         ledger.close(status=f"failed: {type(exc).__name__}")
         _finish_run_json(out, run_info, "failed", ledger, loss_val, repr(exc))
         raise
-    ledger.close()
-    _finish_run_json(out, run_info, status, ledger, loss_val, message)
+    if status == "completed":
+        ledger.close()
+        _finish_run_json(out, run_info, status, ledger, loss_val, message)
     return TrainResult(
         run_dir=str(out), status=status, track=track.key, scale=str(track.scale), scaled=track.is_scaled,
         arch=opts.arch, n_params=n_params, data_words=data_words, words_seen=ledger.words,

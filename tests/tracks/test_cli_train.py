@@ -111,3 +111,14 @@ def test_help_texts(run_cli) -> None:
     for cmd in (["train"], ["ledger", "verify"], ["corpus", "generate"]):
         res = run_cli(*cmd, "--help")
         assert res.code == 0 and "--json" in res.stdout
+
+
+def test_stop_at_cap_ends_normally(run_cli, corpus: Path, tmp_path: Path, quiet) -> None:
+    out = tmp_path / "until"
+    res = run_cli("train", "--data", corpus, "--out", out, "--epochs", "13", "--stop-at-cap", *TINY, "--json")
+    assert res.code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["status"] == "stopped_at_cap" and "exposure cap" in data["message"]
+    assert 4600 < data["words_seen"] <= 5000
+    rep = run_cli("ledger", "verify", out, "--json")
+    assert rep.code == 0 and json.loads(rep.stdout)["status"] == "stopped_at_cap"
