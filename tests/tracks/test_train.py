@@ -275,3 +275,25 @@ def test_packed_data_as_a_dataset_for_the_trainer_callback(tokenizer) -> None:
     assert sum(ds["words"]) == 9 and set(ds.column_names) == {"input_ids", "attention_mask", "labels", "words"}
     last = ds[len(ds) - 1]
     assert all((m == 0) == (lab == -100) for m, lab in zip(last["attention_mask"], last["labels"], strict=True))
+
+
+def test_an_interrupted_run_keeps_a_closed_verifiable_ledger(corpus: Path, tmp_path: Path, monkeypatch) -> None:
+    from babylm.tracks import ledger as ledger_mod
+
+    real = ledger_mod.Ledger._save_checkpoint
+    calls = []
+
+    def interrupt_third(self, name: str, milestone: int) -> None:
+        calls.append(name)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real(self, name, milestone)
+
+    monkeypatch.setattr(ledger_mod.Ledger, "_save_checkpoint", interrupt_third)
+    out = tmp_path / "interrupted"
+    with pytest.raises(KeyboardInterrupt):
+        train(opts(corpus, out))
+    rep = verify_ledger(out)
+    assert rep.ok and rep.complete and rep.status == "failed: KeyboardInterrupt"
+    assert list(rep.checkpoints) == ["chck_1M", "chck_2M"] and not (out / "chck_3M").exists()
+    assert json.loads((out / "run.json").read_text())["status"] == "failed"
