@@ -198,6 +198,11 @@ def test_sigkill_mid_run_then_resume(tmp_path):
     assert counts["teacher_visible"] == sum(len(t["teacher"].split()) for t in turns)
     assert counts["student_generated"] == sum(len(t["outputs"].split()) for t in turns)
     assert verify_chain(out / "word_ledger.jsonl")[0]
+    from babylm.tracks.ledger import verify_ledger
+
+    rep = verify_ledger(out)
+    assert rep.ok and rep.complete, rep.errors
+    assert rep.words == json.loads((out / "word_ledger.json").read_text())["words_seen"]
 
 
 def test_interact_verify(tmp_path):
@@ -209,7 +214,8 @@ def test_interact_verify(tmp_path):
     ok = CliRunner().invoke(app, ["interact-verify", str(out), "--json"])
     assert ok.exit_code == 0, ok.output
     rep = json.loads(ok.stdout)
-    assert rep["ok"] and rep["turns"] == 3 and {c["name"] for c in rep["checks"]} >= {"log = ledger", "chain"}
+    assert rep["ok"] and rep["turns"] == 3 and {c["name"] for c in rep["checks"]} >= {"log = ledger", "chain", "training ledger",
+                                                                   "words seen agree"}
     # a ledger edited after the fact no longer matches the log nor the chain
     led = json.loads((out / "word_ledger.json").read_text())
     led["counts"]["corpus"] -= 1

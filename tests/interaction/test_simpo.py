@@ -71,6 +71,13 @@ def test_two_rounds_local_teacher_ledger_matches_recount(tmp_path, tiny_teacher_
     meta = json.loads((tmp_path / "run" / names[0] / "babylm_checkpoint.json").read_text())
     assert meta["words_seen"] >= 100 and meta["nominal_words"] == 1_000_000
     AutoModelForCausalLM.from_pretrained(tmp_path / "run" / names[0])
+    # the training ledger (tracks/ledger.py format) verifies, checkpoints included
+    from babylm.tracks.ledger import verify_ledger
+
+    rep = verify_ledger(tmp_path / "run")
+    assert rep.ok and rep.complete and not rep.errors, rep.errors
+    assert list(rep.checkpoints) == names and rep.words == summary["ledger"]["words_seen"]
+    assert meta["ledger_hash"] and meta["train_flops"] > 0
     metrics = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     kept = [t for t in turns if t["round"] == 1 and t["outcome"]["pair"] == "kept"]
     assert metrics[1]["n_pairs"] == len(kept) > 0 and 0.0 <= metrics[1]["pref_acc"] <= 1.0
@@ -95,6 +102,10 @@ def test_input_budget_stop_keeps_log_and_checkpoints(tmp_path):
     assert state["stopped"]["round"] == 1 and state["stopped"]["step"] == "deploy"
     assert {t["round"] for t in turns} == {0, 1}
     assert (tmp_path / "run" / "chck_1M" / "model.safetensors").is_file()
+    from babylm.tracks.ledger import verify_ledger
+
+    rep = verify_ledger(tmp_path / "run")
+    assert rep.ok and rep.complete and rep.status == "stopped_at_input_budget" and "chck_1M" in rep.checkpoints
     assert json.loads((tmp_path / "run" / "word_ledger.json").read_text())["counts"]["corpus"] <= 60
 
 
@@ -136,6 +147,12 @@ def test_crash_and_resume_reloads_the_right_policy(tmp_path, monkeypatch, step):
     ledger = json.loads((out / "word_ledger.json").read_text())["counts"]
     assert _recount(turns) == {k: ledger[k] for k in ("corpus", "teacher_visible", "student_generated")}
     assert (out / "rounds" / "1" / "policy" / "config.json").is_file()
+    from babylm.tracks.ledger import verify_ledger
+
+    rep = verify_ledger(out)
+    assert rep.ok and rep.complete, rep.errors
+    assert rep.words == json.loads((out / "word_ledger.json").read_text())["words_seen"]
+    assert sorted(p.name for p in out.glob("chck_*")) == sorted(rep.checkpoints)
 
 
 def test_completion_logprobs_fit_the_model_context():

@@ -16,7 +16,11 @@ Contract (protocols and the GAMES helper build on it):
       `variant`, or return {"variants": {variant: value}} to report several variants at once;
     - `on_resume(round, step)`: reload the policy after a restart (`step` is the last completed step
       of `round`, or None when the run starts fresh);
-    - `save_checkpoint(name, words_seen)`: called by the ledger at schedule milestones (optional).
+    - `save_checkpoint(name, words_seen)`: called by the ledger at schedule milestones (optional);
+    - optional hooks: `checkpoint_state() -> dict` (saved in state.json at every step boundary),
+      `restore_state(dict | None)` (called before `on_resume` with what was saved at the boundary the
+      run resumes from), `on_finish(status)` (end of an invocation: "completed" or
+      "stopped_at_<cap>"); lm_student.py uses them to keep a resumable training ledger.
 - `RoundDriver(protocol, run_dir, n_rounds).run()` persists RUN/state.json atomically after each step:
   the last completed (round, step), the episode log's size and a ledger snapshot. A crash in any step
   resumes at that step: the episode log is cut back and the ledger rolled back to the last boundary.
@@ -216,6 +220,9 @@ class RoundDriver:
 
     def _save_state(self, state: dict[str, Any], event: str = "step") -> None:
         self.ctx.log.flush()
+        hook = getattr(self.protocol, "checkpoint_state", None)
+        if hook is not None:
+            state["protocol_state"] = hook()
         last = state.get("last") or [None, None]
         self.ctx.ledger.mark(event, round=last[0], step=last[1], stopped=state.get("stopped"))
         self.ctx.ledger.save(fsync=True)
@@ -270,12 +277,22 @@ class RoundDriver:
             self.ctx.ledger.reset()
         if last is not None:
             self.ctx.ledger.mark("resume", round=last[0], step=last[1])
+        restore = getattr(self.protocol, "restore_state", None)
+        if restore is not None:
+            restore(state.get("protocol_state"))
         self.protocol.on_resume(last[0] if last else 0, last[1] if last else None)
         todo = self._todo(last)
+        finish = getattr(self.protocol, "on_finish", None)
         try:
             self._run_steps(todo, state)
+        except BudgetExceededError as exc:
+            if finish is not None:
+                finish(f"stopped_at_{exc.cap_name}")
+            raise
         finally:
             self.ctx.log.flush()
+        if finish is not None:
+            finish("completed")
         self._write_outputs(state)
         return json.loads((self.run_dir / "summary.json").read_text(encoding="utf-8"))
 

@@ -2,8 +2,12 @@
 
 It owns the student's life cycle across the round driver's steps: build a tiny GPT-2 and its tokenizer
 (trained locally on the run's corpus) at round 0, persist the policy after every `train`, reload the
-right policy in `on_resume`, cut the corpus into per-round slices of token windows, and save scheduled
-checkpoints (RUN/chck_XM) when the word ledger says a milestone was reached.
+right policy in `on_resume`, cut the corpus into per-round slices of token windows, and keep the
+training ledger: RUN/ledger.jsonl in the `babylm.ledger/1` format of tracks/ledger.py (made resumable by
+train_ledger.py), which saves the scheduled checkpoints RUN/chck_XM with their babylm_checkpoint.json,
+so an interaction run folder verifies with `babylm ledger verify` like any training run. Subclasses
+wrap each optimizer step in `before_step(words, tokens)` / `after_step(words, loss)`, which charge the
+word ledger's words seen and the training ledger alike.
 Options shared by these protocols: corpus (a text file; default the generated demo corpus),
 corpus_words, n_layer, n_embd, n_head, n_positions, vocab_size (the locally trained BPE tokenizer),
 student (a saved HF folder to start from instead of a fresh GPT-2),
@@ -13,7 +17,6 @@ The student runs on `run.device` ("cpu" or "cuda", from `babylm interact --devic
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,6 @@ from babylm.tracks.interaction.policy import (
     save_policy,
     tiny_gpt2,
     train_tokenizer,
-    write_checkpoint,
 )
 
 
@@ -59,9 +61,9 @@ class StudentProtocol(InteractionProtocol):
         self.model: Any = None
         self.tokenizer: Any = None
         self.policy_id = "init"
-        self.tokens_seen = 0
-        self.train_steps = 0
-        self._t0 = time.time()
+        self.flops_seq_len = n_positions  # context length for the analytic FLOPs per token
+        self.tledger: Any = None
+        self._tledger_size: int | None = None
         self._text: str | None = None
 
     # ------------------------------------------------------------------ corpus
@@ -130,6 +132,7 @@ class StudentProtocol(InteractionProtocol):
         self.model.to(self.run.device)
         save_policy(self.model, self.tokenizer, self.init_dir)
         self.policy_id = "init"
+        self._open_training_ledger(None)
 
     def on_resume(self, round_: int, step: str | None) -> None:
         import torch
@@ -146,19 +149,56 @@ class StudentProtocol(InteractionProtocol):
         self.model, self.tokenizer = load_policy(path)
         self.model.to(self.run.device)
         self.policy_id = f"round{latest}" if latest >= 0 else "init"
+        self._open_training_ledger(self._tledger_size)
+
+    # ------------------------------------------------------------------ the training ledger
+    def _open_training_ledger(self, size: int | None) -> None:
+        from babylm.tracks.compute import train_flops_per_token
+        from babylm.tracks.interaction.train_ledger import open_training_ledger
+
+        if self.tledger is not None:
+            self.tledger.close(status="reopened")
+        self.tledger = open_training_ledger(
+            self.run.run_dir, self.run.track, size=size, save_fn=self._save_into,
+            flops_per_token=train_flops_per_token(self.model.config, self.flops_seq_len),
+            info={"arch": self.model.config.model_type, "interaction_protocol": self.name,
+                  "n_params": sum(p.numel() for p in self.model.parameters())},
+        )
+
+    def _save_into(self, name: str, folder: Path) -> None:
+        self.model.save_pretrained(folder)
+        self.tokenizer.save_pretrained(folder)
+
+    def checkpoint_state(self) -> dict[str, Any]:
+        """Driver hook: the training ledger's size at this step boundary (the resume point)."""
+        path = self.run.run_dir / "ledger.jsonl"
+        return {"train_ledger_size": path.stat().st_size if path.is_file() else 0}
+
+    def restore_state(self, state: dict[str, Any] | None) -> None:
+        """Driver hook, before on_resume: where the training ledger is cut back to."""
+        self._tledger_size = (state or {}).get("train_ledger_size")
+
+    def on_finish(self, status: str) -> None:
+        """Driver hook at the end of an invocation: close the training ledger (its `end` line)."""
+        if self.tledger is not None:
+            self.tledger.close(status=status)
+            self.tledger = None
+
+    def before_step(self, words: int, tokens: int) -> None:
+        """Check the exposure cap before an optimizer step (word ledger first, then training ledger)."""
+        self.run.ledger.check_seen(words)
+        self.tledger.before_step(words, tokens)
+
+    def after_step(self, words: int, loss: float | None = None) -> None:
+        """Count the step: the training ledger saves due checkpoints, the word ledger advances words seen."""
+        self.tledger.after_step(loss=loss)
+        self.run.ledger.seen(words)
 
     def finish_train(self, round_: int) -> None:
         """Persist the policy trained in `round_` (call at the end of `train`)."""
         self.model.eval()
         save_policy(self.model, self.tokenizer, self.run.policy_dir(round_))
         self.policy_id = f"round{round_}"
-
-    def save_checkpoint(self, name: str, words_seen: int) -> None:
-        """Word-ledger callback: save RUN/<name> with babylm_checkpoint.json."""
-        write_checkpoint(
-            self.model, self.tokenizer, self.run.run_dir, name, track=self.run.track, words_seen=words_seen,
-            tokens_seen=self.tokens_seen, steps=self.train_steps, started=self._t0,
-        )
 
     def heldout_logprob(self, width: int = 32, limit: int = 16) -> float:
         """Mean per-token log-prob of held-out corpus windows (higher is better)."""

@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
 from babylm.errors import BabyLMError
-from babylm.tracks.rules import Track
 
 EOS = "<|endoftext|>"
 
@@ -180,29 +178,3 @@ def build_tiny_teacher(out_dir: str | Path, *, n_words: int = 20_000, steps: int
     model = tiny_gpt2(tok, seed=seed + 1)
     train_lm_steps(model, tok, text, steps=steps, seed=seed)
     return save_policy(model, tok, out_dir)
-
-
-def write_checkpoint(model: Any, tokenizer: Any, run_dir: Path, name: str, *, track: Track, words_seen: int,
-                     tokens_seen: int, steps: int, started: float) -> Path:
-    """Save RUN/<name> (chck_XM) with babylm_checkpoint.json; words_seen = the word ledger's counter."""
-    from babylm.tracks.rules import parse_checkpoint_name
-
-    meta = {
-        "format": "babylm.checkpoint/1",
-        "name": name,
-        "edition": track.edition,
-        "track": track.name,
-        "scale": str(track.scale),
-        "scaled": track.is_scaled,
-        "nominal_words": parse_checkpoint_name(name),
-        "words_seen": words_seen,
-        "tokens_seen": tokens_seen,
-        "steps": steps,
-        "train_flops": None,
-        "flops_method": None,
-        "wall_time_s": round(time.time() - started, 3),
-        "ledger_seq": None,
-        "ledger_hash": None,
-        "word_ledger": "word_ledger.json",
-    }
-    return save_policy(model, tokenizer, run_dir / name, {"babylm_checkpoint.json": meta})

@@ -61,6 +61,7 @@ class ReinforceProtocol(StudentProtocol):
         **student: Any,
     ) -> None:
         super().__init__(run, **student)
+        self.flops_seq_len = prompt_tokens + gen_tokens
         self.prompt_tokens, self.gen_tokens = prompt_tokens, gen_tokens
         self.episodes_per_round, self.epochs = episodes_per_round, epochs
         self.lr, self.top_p, self.baseline = lr, top_p, baseline
@@ -127,7 +128,7 @@ class ReinforceProtocol(StudentProtocol):
             for _ in range(self.epochs):
                 if not keep:
                     break
-                self.run.ledger.check_seen(words)
+                self.before_step(words, sum(len(prompts[i]) + len(outs[i]) for i in keep))
                 lp, _ = completion_logprobs(
                     self.model, [prompts[i] for i in keep], [outs[i] for i in keep], tok.pad_token_id
                 )
@@ -135,9 +136,7 @@ class ReinforceProtocol(StudentProtocol):
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-                self.tokens_seen += sum(len(prompts[i]) + len(outs[i]) for i in keep)
-                self.train_steps += 1
-                self.run.ledger.seen(words)
+                self.after_step(words, float(loss.detach()))
         self.finish_train(round_)
 
     def evaluate(self, round_: int) -> dict[str, Any]:

@@ -70,6 +70,7 @@ class SimPOProtocol(StudentProtocol):
     ) -> None:
         student.setdefault("n_positions", max(128, window))
         super().__init__(run, **student)
+        self.flops_seq_len = window
         if not 0 < context < window:
             from babylm.errors import BabyLMError
 
@@ -152,13 +153,11 @@ class SimPOProtocol(StudentProtocol):
                 else:
                     loss = lm
                 # exposure cap checked before the step; milestones fire after it (the model that reached them)
-                self.run.ledger.check_seen(words)
+                self.before_step(words, tokens)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-                self.tokens_seen += tokens
-                self.train_steps += 1
-                self.run.ledger.seen(words)
+                self.after_step(words, float(loss.detach()))
         self.finish_train(round_)
 
     def evaluate(self, round_: int) -> dict[str, Any]:

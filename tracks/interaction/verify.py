@@ -2,8 +2,10 @@
 
 `verify_run(run_dir)` returns a report with one entry per check; `ok` is True when every check passed.
 Checks: the episode log reads; the sum of its per-turn ledger deltas equals word_ledger.json's counts; the
-hash chain of word_ledger.jsonl is intact; the chain's last line carries the same counters; the input
-words stay within the budget and the student's words within the generation cap.
+hash chain of word_ledger.jsonl is intact; the chain's last line carries the same counters; when the run
+has a training ledger (ledger.jsonl, simpo/reinforce) it verifies (tracks.ledger.verify_ledger, checkpoint
+folders included) and its words seen equal the word ledger's; the input words stay within the budget and
+the student's words within the generation cap.
 """
 
 from __future__ import annotations
@@ -78,6 +80,16 @@ def verify_run(run_dir: str | Path) -> RunReport:
                 else f"last chain line ({last.get('event')}) differs from word_ledger.json")
     else:
         rep.add("chain", False, f"no {CHAIN_FILE}")
+    tl = run_dir / "ledger.jsonl"
+    if tl.is_file():
+        from babylm.tracks.ledger import verify_ledger
+
+        trep = verify_ledger(tl)
+        rep.add("training ledger", trep.ok, "; ".join(trep.errors) if not trep.ok else
+                f"{trep.lines} lines, {len(trep.checkpoints)} checkpoints, status {trep.status or 'open'}")
+        same_seen = trep.words == ledger["words_seen"]
+        rep.add("words seen agree", same_seen, f"training ledger {trep.words:,} vs word ledger "
+                f"{ledger['words_seen']:,}")
     budget_srcs = ["corpus"] + (["teacher_visible"] if ledger.get("teacher_words_count") else []) + (
         ["reward"] if ledger.get("rewards_as_words") else [])
     used = sum(counts[s] for s in budget_srcs)
