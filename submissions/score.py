@@ -138,7 +138,11 @@ def _gold_job(job: dict[str, Any], spec: Any, items: list[Any]) -> dict[str, Any
 def _reeval_job(job: dict[str, Any], spec: Any, items: list[Any]) -> dict[str, Any]:
     """Evaluate the checkpoint here and compare with the claim."""
     scorer = _scorer(job["path"], job["backend"], job["compat"])
-    scores = [scorer.score(it.candidates) for it in items]
+    flat = scorer.score([c for it in items for c in it.candidates])  # batched; scores are batch-invariant
+    scores, k = [], 0
+    for it in items:
+        scores.append(flat[k : k + len(it.candidates)])
+        k += len(it.candidates)
     res = spec.compute(items, scores, job["compat"])
     flags = []
     claimed = job.get("claimed_score")

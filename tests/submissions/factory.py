@@ -30,12 +30,12 @@ def toy_items(seed: int = 0, n_per_sub: int = 6) -> list[dict[str, Any]]:
     return rows
 
 
-def write_gold(root: Path, seed: int = 0) -> Path:
+def write_gold(root: Path, seed: int = 0, n_per_sub: int = 6) -> Path:
     """The organizers' data root for the toy task: ROOT/toy_pairs/fast.jsonl."""
     d = root / TOY
     d.mkdir(parents=True, exist_ok=True)
     with open(d / "fast.jsonl", "w") as f:
-        for r in toy_items(seed):
+        for r in toy_items(seed, n_per_sub):
             f.write(json.dumps(r) + "\n")
     return root
 
@@ -69,7 +69,7 @@ def _tokenizer() -> Any:
     return train_tokenizer(texts, "gpt2", vocab_size=120)
 
 
-def make_run(run_dir: Path, n_checkpoints: int = 3, seed: int = 0) -> Path:
+def make_run(run_dir: Path, n_checkpoints: int = 3, seed: int = 0, n_layer: int = 1, width: int = 32) -> Path:
     """A training run folder at scale 1/1000 of strict-small with a real ledger and tiny checkpoints."""
     import torch
 
@@ -80,7 +80,7 @@ def make_run(run_dir: Path, n_checkpoints: int = 3, seed: int = 0) -> Path:
 
     track = get_track("strict-small").scaled(SCALE)
     tok = _tokenizer()
-    model = tiny_model("gpt2", tok, n_layer=1, width=32, seed=seed)
+    model = tiny_model("gpt2", tok, n_layer=n_layer, width=width, seed=seed)
     fpt = train_flops_per_token(model.config, SEQ_LEN)
     run_dir.mkdir(parents=True)
     gen = torch.Generator().manual_seed(seed)
@@ -123,7 +123,11 @@ def evaluate_toy(run_dir: Path, gold_root: Path, out_dir: Path, backend: str = "
     for ck in sorted((p for p in run_dir.glob("chck_*M")), key=lambda p: int(p.name[5:-1])):
         meta = json.loads((ck / "babylm_checkpoint.json").read_text())
         scorer = make_scorer(ck, backend)
-        scores = [scorer.score(it.candidates) for it in items]
+        flat = scorer.score([c for it in items for c in it.candidates])  # one batched call
+        scores, k = [], 0
+        for it in items:
+            scores.append(flat[k : k + len(it.candidates)])
+            k += len(it.candidates)
         res = spec.compute(items, scores, "babylm")
         ckpts[ck.name] = {"words_seen": meta["words_seen"], "content_hash": checkpoint_content_hash(ck), "tasks": {
             TOY: {"version": res.version, "metric": res.metric, "score": res.score, "ci95": list(res.ci95),
@@ -138,12 +142,13 @@ def evaluate_toy(run_dir: Path, gold_root: Path, out_dir: Path, backend: str = "
     return out_dir
 
 
-def make_bundle(base: Path, n_checkpoints: int = 3, seed: int = 0) -> tuple[Path, Path]:
+def make_bundle(base: Path, n_checkpoints: int = 3, seed: int = 0, n_per_sub: int = 6, n_layer: int = 1,
+                width: int = 32) -> tuple[Path, Path]:
     """(bundle folder, gold data root) under `base`."""
     from babylm.submissions.bundle import init_bundle
 
-    gold = write_gold(base / "gold")
-    run = make_run(base / "run", n_checkpoints, seed)
+    gold = write_gold(base / "gold", n_per_sub=n_per_sub)
+    run = make_run(base / "run", n_checkpoints, seed, n_layer=n_layer, width=width)
     res = evaluate_toy(run, gold, base / "eval")
     bundle = init_bundle(run, team="Team Test", model="tiny-gpt2", out=base / "bundle", results_dir=res)
     return bundle, gold
