@@ -78,6 +78,14 @@ def test_two_rounds_local_teacher_ledger_matches_recount(tmp_path, tiny_teacher_
     assert rep.ok and rep.complete and not rep.errors, rep.errors
     assert list(rep.checkpoints) == names and rep.words == summary["ledger"]["words_seen"]
     assert meta["ledger_hash"] and meta["train_flops"] > 0
+    # run.json in the training-run shape (what `babylm submission init` reads) and the data manifest
+    info = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert info["format"] == "babylm.run/1" and info["track"] == "interaction" and info["status"] == "completed"
+    assert info["teacher"] == {"model_id": teacher.model_id, "n_params": teacher.n_params,
+                               "words": recount["teacher_visible"]}
+    from babylm.tracks.manifest import verify_manifest
+
+    assert verify_manifest(tmp_path / "run" / "data_manifest.json").ok
     metrics = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     kept = [t for t in turns if t["round"] == 1 and t["outcome"]["pair"] == "kept"]
     assert metrics[1]["n_pairs"] == len(kept) > 0 and 0.0 <= metrics[1]["pref_acc"] <= 1.0

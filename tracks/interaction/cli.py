@@ -74,7 +74,7 @@ def run_interaction(
         if teacher_params is not None:
             t.n_params = teacher_params
     opts = dict(options or {})
-    fresh = not (Path(out) / "run.json").exists()
+    fresh = not (Path(out) / "interaction.json").exists()
     run = open_run(out, protocol=protocol, track=tr, teacher=t, seed=seed, variant=variant,
                    rewards_as_words=rewards_as_words, options=opts, n_rounds=rounds, device=device)
     try:

@@ -52,6 +52,7 @@ from babylm.tracks.rules import Track
 STEPS: tuple[str, ...] = ("deploy", "decode", "aggregate", "train", "evaluate")
 STATE_FORMAT = "babylm.interaction_state/1"
 RUN_FORMAT = "babylm.interaction_run/1"
+RUN_FILE = "interaction.json"  # run.json is left to the training-run format (babylm.run/1)
 SUMMARY_FORMAT = "babylm.interaction_summary/1"
 EPISODES_FILE = "episodes.jsonl"
 
@@ -167,7 +168,7 @@ def open_run(
         "rewards_as_words": rewards_as_words,
         "options": options,
     }
-    run_json = run_dir / "run.json"
+    run_json = run_dir / RUN_FILE
     if run_json.is_file():
         try:
             old = json.loads(run_json.read_text(encoding="utf-8"))

@@ -132,6 +132,7 @@ class StudentProtocol(InteractionProtocol):
         self.model.to(self.run.device)
         save_policy(self.model, self.tokenizer, self.init_dir)
         self.policy_id = "init"
+        self._write_data_manifest()
         self._open_training_ledger(None)
 
     def on_resume(self, round_: int, step: str | None) -> None:
@@ -170,9 +171,47 @@ class StudentProtocol(InteractionProtocol):
         self.tokenizer.save_pretrained(folder)
 
     def checkpoint_state(self) -> dict[str, Any]:
-        """Driver hook: the training ledger's size at this step boundary (the resume point)."""
+        """Driver hook: the training ledger's size at this step boundary (the resume point); run.json."""
+        self._write_run_json("running")
         path = self.run.run_dir / "ledger.jsonl"
         return {"train_ledger_size": path.stat().st_size if path.is_file() else 0}
+
+    def _write_data_manifest(self) -> None:
+        """RUN/data_manifest.json for the corpus the student reads from (written into RUN/corpus/ if generated)."""
+        from babylm.tracks.manifest import build_manifest, write_manifest
+
+        if self.corpus_path:
+            src = Path(self.corpus_path)
+        else:
+            src = self.run.run_dir / "corpus" / "corpus.txt"
+            src.parent.mkdir(parents=True, exist_ok=True)
+            src.write_text(self.text, encoding="utf-8")
+        manifest = build_manifest([src], self.run.track, root=self.run.run_dir, workers=1)
+        write_manifest(manifest, self.run.run_dir / "data_manifest.json")
+
+    def _write_run_json(self, status: str) -> None:
+        """RUN/run.json in the training-run shape (babylm.run/1 fields) plus the teacher and the protocol."""
+        from babylm import __version__
+        from babylm.tracks.interaction.word_ledger import write_json_atomic
+
+        tr, led, tl, cfg = self.run.track, self.run.ledger, self.tledger, self.model.config
+        teacher = self.run.teacher
+        info = {
+            "format": "babylm.run/1", "tool_version": __version__, "edition": tr.edition, "track": tr.name,
+            "scale": str(tr.scale), "scaled": tr.is_scaled, "word_budget": tr.word_budget,
+            "exposure_cap": tr.exposure_cap, "arch": cfg.model_type, "model_config": cfg.to_dict(),
+            "n_params": sum(p.numel() for p in self.model.parameters()),
+            "tokenizer": {"type": "byte-level-bpe", "vocab_size": len(self.tokenizer)},
+            "seed": self.run.seed, "seq_len": self.flops_seq_len, "status": status,
+            "interaction": {"protocol": self.name, "run_id": self.run.run_id, "variant": self.run.variant},
+            "teacher": None if teacher is None else {
+                "model_id": teacher.model_id, "n_params": teacher.n_params, "words": led.counts["teacher_visible"]},
+            "words_seen": led.words_seen,
+        }
+        if tl is not None:
+            info |= {"tokens_seen": tl.tokens, "steps": tl.steps, "train_flops": tl.flops,
+                     "flops_per_token": tl.flops_per_token, "checkpoints": dict(tl.checkpoints)}
+        write_json_atomic(self.run.run_dir / "run.json", info)
 
     def restore_state(self, state: dict[str, Any] | None) -> None:
         """Driver hook, before on_resume: where the training ledger is cut back to."""
@@ -182,6 +221,7 @@ class StudentProtocol(InteractionProtocol):
         """Driver hook at the end of an invocation: close the training ledger (its `end` line)."""
         if self.tledger is not None:
             self.tledger.close(status=status)
+            self._write_run_json(status)
             self.tledger = None
 
     def before_step(self, words: int, tokens: int) -> None:
