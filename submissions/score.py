@@ -102,6 +102,8 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
             return _gold_job(job, spec, items)
         if kind == "reeval":
             return _reeval_job(job, spec, items)
+        if kind == "preds":
+            return _preds_job(job, spec, items)
         return {"error": f"unknown job kind {kind!r}"}
     except Exception as exc:  # a job failure is data for the summary, not a crash of the scorer
         return {"error": f"{type(exc).__name__}: {str(exc)[:500]}"}
@@ -133,6 +135,33 @@ def _gold_job(job: dict[str, Any], spec: Any, items: list[Any]) -> dict[str, Any
                       "task": job["task"]})
     return {"rows": _result_rows(job, res, spec.metric, f"gold/{job['backend']}/{job['compat']}"),
             "flags": flags, "score": res.score}
+
+
+def _preds_job(job: dict[str, Any], spec: Any, items: list[Any]) -> dict[str, Any]:
+    """Accuracy of bare official predictions (candidate index or candidate text) against gold."""
+    from types import SimpleNamespace
+
+    from babylm.evaluation.metrics import bootstrap_ci, macro_mean
+
+    preds = job["preds"]
+    per: dict[str, list[float]] = {}
+    missing = 0
+    for it in items:
+        p = preds.get(it.id)
+        if isinstance(p, str):
+            texts = [c.continuation.strip() for c in it.candidates]
+            p = texts.index(p.strip()) if p.strip() in texts else None
+        if p is None or isinstance(p, bool) or not isinstance(p, int):
+            missing += 1
+        per.setdefault(it.subtask, []).append(1.0 if p == it.gold else 0.0)
+    score, subs = macro_mean(per)
+    res = SimpleNamespace(version=spec.version, score=score, subtasks=subs, ci95=bootstrap_ci(per, n_boot=200))
+    flags = []
+    if missing:
+        flags.append({"reason": f"{missing} of {len(items)} gold items had no usable prediction (counted wrong)",
+                      "checkpoint": job["checkpoint"], "task": job["task"]})
+    return {"rows": _result_rows(job, res, spec.metric, f"gold-preds/{job['backend']}"), "flags": flags,
+            "score": score}
 
 
 def _reeval_job(job: dict[str, Any], spec: Any, items: list[Any]) -> dict[str, Any]:
@@ -202,6 +231,9 @@ def plan_jobs(
                 job.update(kind="claimed")
                 job["claimed_rows"] = _claimed_rows(job, t)
             jobs.append(job)
+    if manifest.files.predictions and required:
+        jobs += _prediction_jobs(root / manifest.files.predictions, common, required, ck_results, content_hashes,
+                                 TASKS, gold)
     for task, t in sorted((results.get("across_checkpoints") or {}).items()):
         # Results over all checkpoints at once (AoA) are stored as claimed, under one pseudo-checkpoint.
         if isinstance(t, dict) and t.get("status", "ok") == "ok" and isinstance(t.get("score"), (int, float)):
@@ -223,8 +255,42 @@ def plan_jobs(
     return jobs, sampled
 
 
-def _job_metric(job: dict[str, Any]) -> str:
-    return ":reeval" if job["kind"] == "reeval" else ""
+def _prediction_jobs(path: Path, common: dict[str, Any], required: list[str], ck_results: dict[str, Any],
+                     hashes: dict[str, str], tasks: dict[str, Any], gold: Path | None) -> list[dict[str, Any]]:
+    """Jobs from the official predictions file, for what results.json does not already cover:
+    the final model's predictions (scored against gold when given) and `fast_eval_results` (claimed,
+    one entry per checkpoint in schedule order)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    by_key = {(s.official_key or s.name): s for s in tasks.values()}
+    final = required[-1]
+    jobs: list[dict[str, Any]] = []
+    for key, block in sorted(data.items()):
+        spec = by_key.get(key)
+        if key == "fast_eval_results" or spec is None or spec.name in (ck_results.get(final, {}).get("tasks") or {}):
+            continue
+        if gold is None or spec.metric != "accuracy":
+            continue  # only accuracy tasks can be scored from bare predictions
+        preds = {p["id"]: p.get("pred") for body in block.values() for p in body.get("predictions", [])}
+        jobs.append(dict(common, kind="preds", checkpoint=final, task=spec.name, content_hash=hashes[final],
+                         claimed_score=None, preds=preds, split="full"))
+    for key, revs in sorted((data.get("fast_eval_results") or {}).items()):
+        spec = by_key.get(key)
+        name = spec.name if spec else key
+        if not isinstance(revs, list) or len(revs) != len(required):
+            continue
+        for ck, subs in zip(required, revs, strict=True):
+            if name in (ck_results.get(ck, {}).get("tasks") or {}) or not isinstance(subs, dict) or not subs:
+                continue
+            if ck == final and any(j["task"] == name for j in jobs):
+                continue  # the final model's predictions were scored against gold: keep one row per key
+            vals = [float(v) for v in subs.values()]
+            t = {"score": sum(vals) / len(vals), "subtasks": subs, "metric": spec.metric if spec else "score",
+                 "version": spec.version if spec else "1"}
+            job = dict(common, kind="claimed", checkpoint=ck, task=name, content_hash=hashes[ck],
+                       claimed_score=t["score"])
+            job["claimed_rows"] = _claimed_rows(job, t)
+            jobs.append(job)
+    return jobs
 
 
 def _done_keys(store: Any, sid: str) -> set[tuple[str, str, bool]]:

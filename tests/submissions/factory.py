@@ -34,9 +34,10 @@ def write_gold(root: Path, seed: int = 0, n_per_sub: int = 6) -> Path:
     """The organizers' data root for the toy task: ROOT/toy_pairs/fast.jsonl."""
     d = root / TOY
     d.mkdir(parents=True, exist_ok=True)
-    with open(d / "fast.jsonl", "w") as f:
-        for r in toy_items(seed, n_per_sub):
-            f.write(json.dumps(r) + "\n")
+    for split in ("fast", "full"):
+        with open(d / f"{split}.jsonl", "w") as f:
+            for r in toy_items(seed, n_per_sub):
+                f.write(json.dumps(r) + "\n")
     return root
 
 
@@ -59,7 +60,7 @@ def register_toy_task() -> None:
     def compute(items: list[Item], scores: list[list[float]], compat: str) -> Any:
         return accuracy_result(TOY, "1", items, scores, compat, n_boot=50)  # type: ignore[arg-type]
 
-    register_task(TaskSpec(TOY, "1", "accuracy", loader, compute, expected_counts={}, splits=("fast",)))
+    register_task(TaskSpec(TOY, "1", "accuracy", loader, compute, expected_counts={}, splits=("fast", "full")))
 
 
 def _tokenizer() -> Any:

@@ -93,3 +93,29 @@ def test_score_cli_json(run_cli, built: tuple[Path, Path], tmp_path: Path) -> No
     assert r.code == 2 and "gold data folder not found" in r.stderr
     r = run_cli("score", bundle, "--store", f"sqlite:///{db}", "--executor", "dask", "--allow-scaled")
     assert r.code == 2 and "unknown executor" in r.stderr
+
+
+def test_predictions_only_bundle_is_scored_against_gold(fresh_bundle: Path, gold: Path, tmp_path: Path) -> None:
+    """No results.json: the final model's official predictions are scored, fast_eval_results stored as claimed."""
+    res = json.loads((fresh_bundle / "results.json").read_text())
+    items = {json.loads(x)["id"]: json.loads(x) for x in (gold / TOY / "full.jsonl").read_text().splitlines()}
+    final = res["checkpoints"]["chck_3M"]["tasks"][TOY]["items"]
+    block: dict = {}
+    for it in final:  # predictions as candidate texts, like the official files
+        text = items[it["id"]]["good"] if it["pred"] == 0 else items[it["id"]]["bad"]
+        block.setdefault(it["subtask"], {"predictions": []})["predictions"].append({"id": it["id"], "pred": text})
+    fast = [res["checkpoints"][c]["tasks"][TOY]["subtasks"] for c in ("chck_1M", "chck_2M", "chck_3M")]
+    name = "all_full_preds_and_fast_scores_causal.json"
+    (fresh_bundle / name).write_text(json.dumps({TOY: block, "fast_eval_results": {TOY: fast}}))
+    (fresh_bundle / "results.json").unlink()
+    m = json.loads((fresh_bundle / "submission.json").read_text())
+    m["files"].pop("results")
+    m["files"]["predictions"] = name
+    (fresh_bundle / "submission.json").write_text(json.dumps(m))
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    s = _score(fresh_bundle, url, gold, sample=0)
+    assert s.failures == [] and s.flags == [] and s.jobs_total == 3
+    df = Store(url).scores_frame([s.submission_id], task_level_only=True).set_index("checkpoint")
+    assert df.loc["chck_3M", "scorer"] == "gold-preds/causal"
+    assert df.loc["chck_3M", "value"] == pytest.approx(res["checkpoints"]["chck_3M"]["tasks"][TOY]["score"])
+    assert df.loc["chck_1M", "scorer"].startswith("claimed/")
