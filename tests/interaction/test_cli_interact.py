@@ -34,7 +34,8 @@ def test_simpo_json_and_resume(tmp_path):
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
     assert report["protocol"] == "simpo" and report["rounds"] == 2 and report["track"] == "2025/interaction"
-    assert report["metric"] == "pref_acc" and len(report["variants"]["default"]) == 2
+    assert report["metric"] == "heldout_token_prob" and len(report["variants"]["default"]) == 2
+    assert all(0 < x < 1 for x in report["variants"]["default"])
     assert report["ledger"]["input"] == report["ledger"]["corpus"] + report["ledger"]["teacher_visible"]
     n = len(read_episodes(Path(report["episodes"])))
     assert n == 6

@@ -23,13 +23,15 @@ Words charged per episode (word ledger): "corpus" = the context text, "student_g
 "teacher_visible" = the winner; the correction prompt the teacher sees is a "hidden_prompt" (0 words).
 Words seen (the checkpoint schedule) = words of every training text per epoch: context + winner for LM
 epochs, context + winner + loser for SimPO epochs.
-Metrics per round: pref_acc (primary, in [0, 1] like the leaderboard's success-per-round plot: share of
-this round's teacher-corrected pairs where the trained student's r_w > r_l), heldout_logprob (mean
-per-token log-prob of held-out corpus windows, higher is better), n_pairs.
+Metrics per round: heldout_token_prob (primary, in [0, 1] like the leaderboard's per-round plot: the
+geometric-mean per-token probability of held-out corpus windows, exp(heldout_logprob)), heldout_logprob,
+pref_acc (share of this round's teacher-corrected pairs where the trained student's r_w > r_l: a check
+that the preference was learned, on training pairs), n_pairs.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from babylm.tracks.interaction.driver import RunContext, register_protocol
@@ -49,7 +51,7 @@ def simpo_loss(mean_logp_w: Any, mean_logp_l: Any, beta: float = 2.0, gamma: flo
 
 class SimPOProtocol(StudentProtocol):
     name = "simpo"
-    primary_metric = "pref_acc"
+    primary_metric = "heldout_token_prob"
 
     def __init__(
         self,
@@ -173,8 +175,9 @@ class SimPOProtocol(StudentProtocol):
                 lp_w, n_w = completion_logprobs(self.model, ctx, [w for _, w, _ in enc], pad)
                 lp_l, n_l = completion_logprobs(self.model, ctx, [lo for _, _, lo in enc], pad)
                 pref_acc = float(((lp_w / n_w.clamp(min=1)) > (lp_l / n_l.clamp(min=1))).float().mean())
-        return {"heldout_logprob": self.heldout_logprob(), "pref_acc": pref_acc, "n_pairs": len(data),
-                "policy_id": self.policy_id}
+        held = self.heldout_logprob()
+        return {"heldout_token_prob": math.exp(held), "heldout_logprob": held, "pref_acc": pref_acc,
+                "n_pairs": len(data), "policy_id": self.policy_id}
 
 
 def _factory(run: RunContext, **options: Any) -> SimPOProtocol:
