@@ -70,6 +70,29 @@ def register(app: typer.Typer) -> None:
 
         emit(result.to_dict(), as_json, render)
 
+    @app.command("resume")
+    def resume_cmd(
+        run: Path = typer.Argument(..., help="The run folder of a stopped `babylm train`."),
+        threads: int = typer.Option(None, help="Torch CPU threads (default: torch's choice)."),
+        stop_at_cap: bool = typer.Option(False, "--stop-at-cap", help="End normally at the exposure cap."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON (the keys of `babylm train --json`)."),
+    ) -> None:
+        """Continue a stopped (crashed or interrupted) training run from its last checkpoint.
+
+        Same data, options and batch order; model, tokenizer, optimizer and LR schedule as they were
+        at that checkpoint. The ledger goes back to the checkpoint's counters with a `resume` line.
+        """
+        from babylm.tracks.train import resume
+
+        result = resume(run, threads=threads, stop_at_cap=stop_at_cap)
+
+        def render(console) -> None:
+            tag = f" [bold yellow]SCALED x{result.scale}[/]" if result.scaled else ""
+            console.print(f"[green]{result.status}[/]{tag}: {result.words_seen:,} words seen, "
+                          f"{len(result.checkpoints)} checkpoints, run folder {result.run_dir}")
+
+        emit(result.to_dict(), as_json, render)
+
     @ledger_app.command("verify")
     def verify_cmd(
         path: Path = typer.Argument(..., help="A ledger.jsonl or the run folder holding it."),

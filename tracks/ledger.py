@@ -115,6 +115,7 @@ class Ledger:
         log_every: int = 1,
         info: dict[str, Any] | None = None,
         flops_method: str = "analytic-v1",
+        resume_from: str | None = None,
     ) -> None:
         self.run_dir = Path(run_dir)
         self.track = track
@@ -123,10 +124,10 @@ class Ledger:
         self.log_every = max(1, int(log_every))
         self.flops_method = flops_method
         self.path = self.run_dir / LEDGER_FILE
-        if self.path.exists():
+        if self.path.exists() and resume_from is None:
             raise BabyLMError(
                 f"{self.path} already exists: a ledger belongs to exactly one run",
-                hint="train into a new --out folder (resuming a run is not supported)",
+                hint="train into a new --out folder, or resume the run from its last checkpoint",
             )
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.words = 0
@@ -143,6 +144,9 @@ class Ledger:
         self._closed = False
         self._step_extra: dict[str, Any] = {}
         self._t0 = time.perf_counter()
+        if resume_from is not None:
+            self._resume(resume_from, info or {})
+            return
         self._file = open(self.path, "x", encoding="utf-8")  # noqa: SIM115 - held for the run
         self._write(
             "start",
@@ -159,6 +163,48 @@ class Ledger:
             flops_method=flops_method,
             log_every=self.log_every,
             **(info or {}),
+        )
+
+    def _resume(self, name: str, info: dict[str, Any]) -> None:
+        """Continue a ledger from its last checkpoint: counters go back to that checkpoint (the
+        model restarts from its weights), and a `resume` line records what was discarded."""
+        rep = verify_ledger(self.path)
+        if not rep.ok:
+            raise BabyLMError(f"cannot resume: the ledger does not verify ({rep.errors[0]})")
+        if (rep.edition, rep.track, rep.scale) != (self.track.edition, self.track.name, scale_str(self.track)):
+            raise BabyLMError(
+                f"cannot resume: the ledger is for {rep.edition}/{rep.track} x{rep.scale}, not {self.track.key} "
+                f"x{scale_str(self.track)}"
+            )
+        last_ckpt: dict[str, Any] | None = None
+        last: dict[str, Any] = {}
+        with open(self.path, encoding="utf-8") as f:
+            for raw in f:
+                last = json.loads(raw)
+                if last["event"] == "checkpoint":
+                    last_ckpt = last
+        if last_ckpt is None or last_ckpt["name"] != name:
+            have = last_ckpt["name"] if last_ckpt else "none"
+            raise BabyLMError(f"cannot resume from {name}: the ledger's last checkpoint is {have}")
+        self.words, self.tokens = last_ckpt["words_seen"], last_ckpt["tokens"]
+        self.steps, self.flops = last_ckpt["steps"], float(last_ckpt["flops"])
+        self.checkpoints = dict(rep.checkpoints)
+        self._next = [n for n, _ in self._milestones].index(name) + 1
+        self._logged = (self.words, self.tokens, self.steps)
+        self._seq = last["seq"] + 1
+        self._prev = last["hash"]
+        self._t0 = time.perf_counter() - float(last_ckpt.get("wall_time_s", 0.0))
+        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - held for the run
+        self._write(
+            "resume",
+            from_checkpoint=name,
+            words=self.words,
+            tokens=self.tokens,
+            steps=self.steps,
+            flops=self.flops,
+            discarded_words=rep.words - self.words,
+            discarded_steps=rep.steps - self.steps,
+            **info,
         )
 
     # -- writing -------------------------------------------------------------------------------
@@ -360,6 +406,7 @@ class LedgerReport:
     cap_exceeded: bool = False
     stopped_at_cap: bool = False
     complete: bool = False  # an `end` line closes the ledger
+    resumes: int = 0  # `resume` lines: the run went back to its last checkpoint and went on
     status: str = ""
     track: str = ""
     edition: int | None = None
@@ -395,6 +442,7 @@ def verify_ledger(
     schedule: dict[str, int] = {}
     cum = {"words": 0, "tokens": 0, "steps": 0}
     ckpt_lines: list[dict[str, Any]] = []
+    ckpt_state: dict[str, dict[str, Any]] = {}
 
     def fail(n: int, msg: str) -> LedgerReport:
         rep.ok = False
@@ -411,8 +459,8 @@ def verify_ledger(
                 return fail(n, f"not valid JSON ({exc.msg})")
             if not isinstance(obj, dict):
                 return fail(n, "not a JSON object")
-            if rep.complete:
-                return fail(n, "line after the `end` line")
+            if rep.complete and obj.get("event") != "resume":
+                return fail(n, "line after the `end` line (only a `resume` line may follow it)")
             if obj.get("seq") != n - 1:
                 return fail(n, f"seq is {obj.get('seq')!r}, expected {n - 1}")
             if obj.get("prev") != prev:
@@ -459,6 +507,20 @@ def verify_ledger(
                     return fail(n, f"checkpoint {name} saved at {cum['words']:,} words, before its milestone {schedule[name]:,}")
                 rep.checkpoints[name] = cum["words"]
                 ckpt_lines.append(obj)
+                ckpt_state[name] = {**cum, "flops": float(obj.get("flops", 0.0))}
+            elif ev == "resume":
+                name = obj.get("from_checkpoint")
+                last_name = ckpt_lines[-1]["name"] if ckpt_lines else None
+                if name is None or name != last_name:
+                    return fail(n, f"resume from {name!r}, but the last checkpoint is {last_name!r}")
+                state = ckpt_state[name]
+                for k in ("words", "tokens", "steps"):
+                    if obj.get(k) != state[k]:
+                        return fail(n, f"resume {k} {obj.get(k)} != checkpoint {name}'s {state[k]}")
+                cum = {k: state[k] for k in ("words", "tokens", "steps")}
+                rep.words, rep.tokens, rep.steps, rep.flops = cum["words"], cum["tokens"], cum["steps"], state["flops"]
+                rep.complete, rep.stopped_at_cap, rep.status = False, False, ""
+                rep.resumes += 1
             elif ev == "cap":
                 rep.stopped_at_cap = True
             elif ev == "end":

@@ -317,29 +317,81 @@ def train(opts: TrainOptions) -> TrainResult:
                                             "eos": tokenizer.eos_token, "pad": tokenizer.pad_token},
         "seed": opts.seed, "seq_len": opts.seq_len, "batch_size": opts.batch_size, "lr": lr,
         "epochs": opts.epochs, "max_words": opts.max_words, "data_words": data_words,
-        "data_files": [str(f) for f in files], "sequences": len(packed), "tokens_per_epoch": int(packed.tokens.sum()),
+        "data_files": [str(Path(f).resolve()) for f in files], "sequences": len(packed), "tokens_per_epoch": int(packed.tokens.sum()),
         "flops_per_token": flops_per_token, "flops_method": flops_method, "status": "running", "created": _now(),
     }
     write_json_atomic(out / "run.json", run_info)
 
-    def save(name: str, folder: Path) -> None:
-        model.save_pretrained(folder)
-        tokenizer.save_pretrained(folder)
-
     ledger = Ledger(
-        out, track, flops_per_token=flops_per_token, save_fn=save, log_every=opts.log_every,
+        out, track, flops_per_token=flops_per_token, save_fn=_saver(model, tokenizer), log_every=opts.log_every,
         flops_method=flops_method,
         info={"arch": opts.arch, "n_params": n_params, "seq_len": opts.seq_len, "batch_size": opts.batch_size,
               "seed": opts.seed, "data_words": data_words, "data_manifest_total_words": manifest.get("total_words")},
     )
-    steps_per_epoch = math.ceil(len(packed) / opts.batch_size)
-    total_steps = steps_per_epoch * opts.epochs
+    optim, sched = _optimizer(model, lr, math.ceil(len(packed) / opts.batch_size) * opts.epochs)
+    session = _Session(opts=opts, track=track, out=out, model=model, packed=packed, ledger=ledger, optim=optim,
+                       sched=sched, run_info=run_info, data_words=data_words, n_params=n_params, t_start=t_start)
+    return _loop(session)
+
+
+@dataclass
+class _Session:
+    opts: TrainOptions
+    track: Track
+    out: Path
+    model: Any
+    packed: PackedData
+    ledger: Ledger
+    optim: Any
+    sched: Any
+    run_info: dict[str, Any]
+    data_words: int
+    n_params: int
+    t_start: float
+    start_epoch: int = 0
+    start_batch: int = 0  # index into the epoch's order of the next sequence to train on
+
+
+STATE_FILE = "train_state.pt"
+
+
+def _saver(model: Any, tokenizer: Any):
+    def save(name: str, folder: Path) -> None:
+        model.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+
+    return save
+
+
+def _optimizer(model: Any, lr: float, total_steps: int) -> tuple[Any, Any]:
+    import torch
+
     optim = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01, betas=(0.9, 0.95))
     sched = torch.optim.lr_scheduler.LambdaLR(optim, _lr_lambda(total_steps, max(1, min(100, total_steps // 20))))
+    return optim, sched
+
+
+def _save_state(s: _Session, checkpoint: str, epoch: int, next_batch: int) -> None:
+    """What resuming from `checkpoint` needs beyond its weights (atomic; outside the checkpoint
+    folders, which are what gets submitted)."""
+    import torch
+
+    tmp = s.out / f".{STATE_FILE}.tmp"
+    torch.save({"checkpoint": checkpoint, "epoch": epoch, "next_batch": next_batch,
+                "optimizer": s.optim.state_dict(), "scheduler": s.sched.state_dict()}, tmp)
+    os.replace(tmp, s.out / STATE_FILE)
+
+
+def _loop(s: _Session) -> TrainResult:
+    import torch
+
+    opts, ledger, packed, model = s.opts, s.ledger, s.packed, s.model
+    track, data_words = s.track, s.data_words
     planned = min(track.exposure_cap, data_words * opts.epochs)
     if data_words * opts.epochs > track.exposure_cap and opts.progress:
         from babylm.output import err_console
 
+        scaled_note = f" (SCALED x{track.scale})" if track.is_scaled else ""
         err_console.print(
             f"[yellow]note:[/] {opts.epochs} epochs x {data_words:,} words exceed the exposure cap of "
             f"{track.exposure_cap:,}{scaled_note}: the run will stop with an error at the cap"
@@ -347,10 +399,11 @@ def train(opts: TrainOptions) -> TrainResult:
     status, message, loss_val = "completed", "", None
     try:
         with _progress(opts.progress, track, planned) as bar:
-            for epoch in range(opts.epochs):
+            for epoch in range(s.start_epoch, opts.epochs):
                 g = torch.Generator().manual_seed(opts.seed * 1000 + epoch)
                 order = torch.randperm(len(packed), generator=g)
-                for b in range(0, len(order), opts.batch_size):
+                first = s.start_batch if epoch == s.start_epoch else 0
+                for b in range(first, len(order), opts.batch_size):
                     idx = order[b : b + opts.batch_size]
                     ledger.before_step(int(packed.words[idx].sum()), int(packed.tokens[idx].sum()))
                     x = packed.input_ids[idx]
@@ -359,11 +412,13 @@ def train(opts: TrainOptions) -> TrainResult:
                     loss = model(input_ids=x, attention_mask=mask.long(), labels=labels).loss
                     loss.backward()
                     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                    optim.step()
-                    sched.step()
-                    optim.zero_grad(set_to_none=True)
+                    s.optim.step()
+                    s.sched.step()
+                    s.optim.zero_grad(set_to_none=True)
                     loss_val = float(loss.detach())
-                    ledger.after_step(loss=loss_val)
+                    due = ledger.after_step(loss=loss_val)
+                    if due:
+                        _save_state(s, due[-1], epoch, b + opts.batch_size)
                     bar(ledger.words, loss_val, epoch)
     except BabyLMError as exc:
         from babylm.tracks.ledger import ExposureCapError
@@ -371,23 +426,81 @@ def train(opts: TrainOptions) -> TrainResult:
         status = "stopped_at_cap" if isinstance(exc, ExposureCapError) else "failed"
         message = str(exc)
         ledger.close(status=status if status != "failed" else f"failed: {type(exc).__name__}")
-        _finish_run_json(out, run_info, status, ledger, loss_val, message)
+        _finish_run_json(s.out, s.run_info, status, ledger, loss_val, message)
         if not (opts.stop_at_cap and status == "stopped_at_cap"):
             raise
     except BaseException as exc:
         ledger.close(status=f"failed: {type(exc).__name__}")
-        _finish_run_json(out, run_info, "failed", ledger, loss_val, repr(exc))
+        _finish_run_json(s.out, s.run_info, "failed", ledger, loss_val, repr(exc))
         raise
     if status == "completed":
         ledger.close()
-        _finish_run_json(out, run_info, status, ledger, loss_val, message)
+        _finish_run_json(s.out, s.run_info, status, ledger, loss_val, message)
     return TrainResult(
-        run_dir=str(out), status=status, track=track.key, scale=str(track.scale), scaled=track.is_scaled,
-        arch=opts.arch, n_params=n_params, data_words=data_words, words_seen=ledger.words,
+        run_dir=str(s.out), status=status, track=track.key, scale=str(track.scale), scaled=track.is_scaled,
+        arch=opts.arch, n_params=s.n_params, data_words=data_words, words_seen=ledger.words,
         tokens_seen=ledger.tokens, steps=ledger.steps, train_flops=ledger.flops,
-        checkpoints=list(ledger.checkpoints), wall_time_s=round(time.perf_counter() - t_start, 3),
+        checkpoints=list(ledger.checkpoints), wall_time_s=round(time.perf_counter() - s.t_start, 3),
         final_loss=loss_val, message=message,
     )
+
+
+def resume(run_dir: str | Path, *, progress: bool = True, threads: int | None = None,
+           stop_at_cap: bool = False) -> TrainResult:
+    """Continue a stopped run from its last checkpoint: same data, options and batch order.
+
+    The model, tokenizer, optimizer and schedule come back as they were at that checkpoint; the
+    ledger's counters go back to it too (a `resume` line records the discarded steps), so the
+    words seen always describe the weights that are saved.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    t_start = time.perf_counter()
+    _quiet_transformers()
+    if threads:
+        torch.set_num_threads(threads)
+    out = Path(run_dir)
+    info = load_run_info(out)
+    if info.get("status") in ("completed", "stopped_at_cap"):
+        raise BabyLMError(f"{out} ended normally ({info['status']}); there is nothing to resume")
+    state_path = out / STATE_FILE
+    if not state_path.is_file():
+        raise BabyLMError(f"cannot resume {out}: no {STATE_FILE} (the run saved no checkpoint yet)",
+                          hint="start the run again in a new folder")
+    state = torch.load(state_path, weights_only=True)
+    name = state["checkpoint"]
+    opts = TrainOptions(
+        data=[Path(p) for p in info["data_files"]], out=out, track=info["track"], arch=info["arch"],
+        scale=Fraction(info["scale"]), epochs=info["epochs"], seq_len=info["seq_len"],
+        batch_size=info["batch_size"], lr=info["lr"], seed=info["seed"], max_words=info.get("max_words"),
+        progress=progress, threads=threads, stop_at_cap=stop_at_cap,
+    )
+    track = resolve_track(f"{info['edition']}/{info['track']}", opts.scale)
+    lines = read_lines(resolve_data(opts.data))
+    if opts.max_words is not None:
+        lines = take_words(lines, opts.max_words)
+    data_words = sum(len(line.split()) for line in lines)
+    if data_words != info["data_words"]:
+        raise BabyLMError(f"cannot resume: the data now holds {data_words:,} words, the run had {info['data_words']:,}",
+                          hint="the training files changed since the run started")
+    tokenizer = AutoTokenizer.from_pretrained(out / name)
+    model = AutoModelForCausalLM.from_pretrained(out / name)
+    model.train()
+    ids, starts = encode_lines(tokenizer, lines)
+    packed = pack_sequences(ids, starts, opts.seq_len, tokenizer.pad_token_id)
+    ledger = Ledger(out, track, flops_per_token=info["flops_per_token"], save_fn=_saver(model, tokenizer),
+                    log_every=opts.log_every, flops_method=info["flops_method"], resume_from=name)
+    optim, sched = _optimizer(model, opts.lr, math.ceil(len(packed) / opts.batch_size) * opts.epochs)
+    optim.load_state_dict(state["optimizer"])
+    sched.load_state_dict(state["scheduler"])
+    run_info = dict(info, status="running", resumed_from=[*info.get("resumed_from", []), name])
+    write_json_atomic(out / "run.json", run_info)
+    session = _Session(opts=opts, track=track, out=out, model=model, packed=packed, ledger=ledger, optim=optim,
+                       sched=sched, run_info=run_info, data_words=data_words,
+                       n_params=sum(p.numel() for p in model.parameters()), t_start=t_start,
+                       start_epoch=state["epoch"], start_batch=state["next_batch"])
+    return _loop(session)
 
 
 def _quiet_transformers() -> None:

@@ -11,7 +11,7 @@ TRAIN_KEYS = {"run_dir", "status", "track", "scale", "scaled", "arch", "n_params
               "tokens_seen", "steps", "train_flops", "checkpoints", "wall_time_s", "final_loss", "message", "extra"}
 VERIFY_KEYS = {"path", "ok", "errors", "warnings", "lines", "words", "tokens", "steps", "flops", "checkpoints",
                "cap_exceeded", "stopped_at_cap", "complete", "status", "track", "edition", "scale", "exposure_cap",
-               "word_budget"}
+               "word_budget", "resumes"}
 TINY = ["--scale", "1/20000", "--seq-len", "32", "--batch-size", "8", "--vocab-size", "300", "--threads", "1"]
 
 
@@ -122,3 +122,11 @@ def test_stop_at_cap_ends_normally(run_cli, corpus: Path, tmp_path: Path, quiet)
     assert 4600 < data["words_seen"] <= 5000
     rep = run_cli("ledger", "verify", out, "--json")
     assert rep.code == 0 and json.loads(rep.stdout)["status"] == "stopped_at_cap"
+
+
+def test_resume_cli_refuses_a_finished_run(run_cli, corpus: Path, tmp_path: Path, quiet) -> None:
+    out = tmp_path / "done"
+    assert run_cli("train", "--data", corpus, "--out", out, "--epochs", "1", *TINY).code == 0
+    res = run_cli("resume", out)
+    assert res.code == 2 and "nothing to resume" in res.stderr
+    assert run_cli("resume", tmp_path / "nope").code == 2

@@ -340,3 +340,36 @@ def test_negative_increments_and_duplicate_checkpoints_are_refused(tmp_path: Pat
     dup = next(o for o in objs if o["event"] == "checkpoint")
     again = append({k: v for k, v in dup.items() if k not in ("seq", "prev", "hash", "time")})
     assert not again.ok and "twice" in again.errors[0]
+
+
+def test_resume_goes_back_to_the_last_checkpoint(tmp_path: Path) -> None:
+    led = Ledger(tmp_path, TRACK, flops_per_token=1.0, save_fn=fake_save)
+    for _ in range(8):  # 240 words: checkpoints at 120 and 210, then 30 more words
+        led.before_step(30, 40)
+        led.after_step()
+    led.close(status="failed: KeyboardInterrupt")
+    with pytest.raises(BabyLMError, match="last checkpoint is chck_2M"):
+        Ledger(tmp_path, TRACK, flops_per_token=1.0, resume_from="chck_1M")
+    with pytest.raises(BabyLMError, match="not 2025/strict-small"):
+        Ledger(tmp_path, get_track("strict-small"), flops_per_token=1.0, resume_from="chck_2M")
+    again = Ledger(tmp_path, TRACK, flops_per_token=1.0, save_fn=fake_save, resume_from="chck_2M")
+    assert (again.words, again.steps) == (210, 7) and list(again.checkpoints) == ["chck_1M", "chck_2M"]
+    again.before_step(90, 100)
+    assert again.after_step() == ["chck_3M"]
+    again.close()
+    rep = verify_ledger(tmp_path)
+    assert rep.ok and rep.resumes == 1 and rep.complete and (rep.words, rep.steps) == (300, 8)
+    resume_line = next(x for x in lines(tmp_path / "ledger.jsonl") if x["event"] == "resume")
+    assert resume_line["discarded_words"] == 30 and resume_line["discarded_steps"] == 1
+
+
+def test_a_forged_resume_line_is_refused(tmp_path: Path) -> None:
+    run(tmp_path, steps=5)
+    p = tmp_path / "ledger.jsonl"
+    objs = lines(p)
+    body = {"seq": len(objs), "event": "resume", "time": objs[-1]["time"], "prev": objs[-1]["hash"],
+            "from_checkpoint": "chck_1M", "words": 0, "tokens": 0, "steps": 0, "flops": 0.0}
+    body["hash"] = line_hash(body)
+    _rewrite(p, [*objs, body])
+    rep = verify_ledger(p, check_checkpoints=False)
+    assert not rep.ok and "resume words 0 != checkpoint chck_1M's 120" in rep.errors[0]

@@ -297,3 +297,54 @@ def test_an_interrupted_run_keeps_a_closed_verifiable_ledger(corpus: Path, tmp_p
     assert rep.ok and rep.complete and rep.status == "failed: KeyboardInterrupt"
     assert list(rep.checkpoints) == ["chck_1M", "chck_2M"] and not (out / "chck_3M").exists()
     assert json.loads((out / "run.json").read_text())["status"] == "failed"
+
+
+def test_resume_after_an_interruption_gives_the_uninterrupted_weights(corpus: Path, tmp_path: Path, trained,
+                                                                     monkeypatch) -> None:
+    from babylm.tracks import ledger as ledger_mod
+    from babylm.tracks.train import resume
+
+    real = ledger_mod.Ledger._save_checkpoint
+    calls = []
+
+    def interrupt_third(self, name: str, milestone: int) -> None:
+        calls.append(name)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real(self, name, milestone)
+
+    out = tmp_path / "resumed"
+    with monkeypatch.context() as m:
+        m.setattr(ledger_mod.Ledger, "_save_checkpoint", interrupt_third)
+        with pytest.raises(KeyboardInterrupt):
+            train(opts(corpus, out))
+    res = resume(out, progress=False, threads=1)
+    ref_dir, ref = trained
+    assert res.status == "completed" and res.words_seen == ref.words_seen and res.checkpoints == ref.checkpoints
+    for name in ("chck_3M", "chck_20M"):
+        assert (out / name / "model.safetensors").read_bytes() == (ref_dir / name / "model.safetensors").read_bytes()
+    rep = verify_ledger(out)
+    assert rep.ok and rep.complete and rep.resumes == 1 and rep.words == 2000 and rep.steps == ref.steps
+    assert json.loads((out / "run.json").read_text())["resumed_from"] == ["chck_2M"]
+    with pytest.raises(BabyLMError, match="nothing to resume"):
+        resume(out, progress=False)
+
+
+def test_resume_needs_a_checkpoint_and_unchanged_data(corpus: Path, tmp_path: Path) -> None:
+    from babylm.tracks.train import resume
+
+    with pytest.raises(BabyLMError, match="cannot read"):
+        resume(tmp_path / "nothing", progress=False)
+    data = tmp_path / "data.txt"
+    data.write_text((corpus / "caregiver.train").read_text())
+    out = tmp_path / "r"
+    with pytest.raises(ExposureCapError):
+        train(opts(data, out, scale=Fraction(1, 100_000), epochs=11, max_words=100))
+    with pytest.raises(BabyLMError, match="nothing to resume"):
+        resume(out, progress=False)
+    run = json.loads((out / "run.json").read_text())
+    run["status"] = "failed"  # pretend it crashed
+    (out / "run.json").write_text(json.dumps(run))
+    Path(run["data_files"][0]).write_text("different data\n")  # the recorded subset
+    with pytest.raises(BabyLMError, match="the data now holds"):
+        resume(out, progress=False)
