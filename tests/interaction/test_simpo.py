@@ -174,3 +174,21 @@ def test_completion_logprobs_fit_the_model_context():
     prompt, short, long = list(range(5, 25)), [5, 6, 7], list(range(5, 45))
     lp, n = completion_logprobs(model, [prompt, prompt], [short, long], tok.pad_token_id)
     assert n.tolist() == [3.0, 15.0] and torch.isfinite(lp).all()
+
+
+def test_no_feedback_control_and_bad_variant(tmp_path):
+    from babylm.errors import BabyLMError
+
+    options = SMALL | {"lm_epochs": 1}
+    run = open_run(tmp_path / "nf", protocol="simpo", track=TRACK, teacher=ScriptedTeacher(), variant="no-feedback",
+                   options=options, n_rounds=2)
+    summary = RoundDriver(get_protocol("simpo")(run, **options), tmp_path / "nf", 2, progress=False).run()
+    curve = summary["variants"]["no-feedback"]
+    assert len(curve) == 2 and all(0 < x < 1 for x in curve)
+    led = summary["ledger"]
+    assert led["corpus"] > 0 and led["teacher_visible"] == 0 and led["student_generated"] == 0
+    turns = read_episodes(tmp_path / "nf" / "episodes.jsonl")
+    assert sum(len(t["inputs"]["context"].split()) for t in turns) == led["corpus"]
+    bad = open_run(tmp_path / "bad", protocol="simpo", track=TRACK, teacher=ScriptedTeacher(), variant="dpo")
+    with pytest.raises(BabyLMError, match="unknown simpo variant"):
+        get_protocol("simpo")(bad)

@@ -23,6 +23,9 @@ Words charged per episode (word ledger): "corpus" = the context text, "student_g
 "teacher_visible" = the winner; the correction prompt the teacher sees is a "hidden_prompt" (0 words).
 Words seen (the checkpoint schedule) = words of every training text per epoch: context + winner for LM
 epochs, context + winner + loser for SimPO epochs.
+Variants: "default" (= "simpo"), and "no-feedback": the control, which reads the same corpus contexts
+and trains LM epochs on them alone (no student continuation, no teacher, no SimPO).
+
 Metrics per round: heldout_token_prob (primary, in [0, 1] like the leaderboard's per-round plot: the
 geometric-mean per-token probability of held-out corpus windows, exp(heldout_logprob)), heldout_logprob,
 pref_acc (share of this round's teacher-corrected pairs where the trained student's r_w > r_l: a check
@@ -40,6 +43,8 @@ from babylm.tracks.interaction.lm_student import StudentProtocol
 from babylm.tracks.interaction.policy import completion_logprobs, sample
 from babylm.tracks.interaction.teachers import CORRECT_PROMPT, ScriptedTeacher
 from babylm.tracks.interaction.word_ledger import count_words
+
+VARIANTS = ("default", "simpo", "no-feedback")
 
 
 def simpo_loss(mean_logp_w: Any, mean_logp_l: Any, beta: float = 2.0, gamma: float = 1.0) -> Any:
@@ -83,6 +88,11 @@ class SimPOProtocol(StudentProtocol):
         self.lr, self.beta, self.gamma = lr, beta, gamma_ratio * beta
         self.lm_weight, self.top_p, self.batch = lm_weight, top_p, batch
         self.teacher = run.teacher or ScriptedTeacher()
+        if run.variant not in VARIANTS:
+            from babylm.errors import BabyLMError
+
+            raise BabyLMError(f"unknown simpo variant {run.variant!r}", hint=f"use one of: {', '.join(VARIANTS)}")
+        self.feedback = run.variant != "no-feedback"
 
     # ------------------------------------------------------------------ steps
     def deploy(self, round_: int) -> list[Any]:
@@ -94,6 +104,15 @@ class SimPOProtocol(StudentProtocol):
         for e, win in enumerate(self.windows(round_, self.run.n_rounds, self.window, self.windows_per_round)):
             ctx_ids = win[: self.context]
             ctx_text = tok.decode(ctx_ids)
+            if not self.feedback:  # the control: the same corpus contexts, no student turn, no teacher
+                deltas = self.run.ledger.charge_turn({"corpus": ctx_text}, episode=(round_, e))
+                self.run.log.append(Turn(
+                    run=self.run.run_id, round=round_, episode=e, turn=0, role="student",
+                    inputs={"context": ctx_text}, outputs="", policy_id=self.policy_id, teacher="",
+                    outcome={"pair": "context-only"}, ledger=deltas, seed=self.run.seed,
+                ))
+                episodes.append(e)
+                continue
             loser_ids, logp = sample(self.model, ctx_ids, self.window - self.context, top_p=self.top_p, generator=gen)
             loser = tok.decode(loser_ids)
             full = self.teacher.correct(ctx_text, loser)
@@ -120,7 +139,8 @@ class SimPOProtocol(StudentProtocol):
         return [
             {"context": t["inputs"]["context"], "winner": t["teacher"], "loser": t["outputs"]}
             for t in read_episodes(self.run.log.path)
-            if t["round"] == round_ and t["role"] == "student" and (t.get("outcome") or {}).get("pair") == "kept"
+            if t["round"] == round_ and t["role"] == "student"
+            and (t.get("outcome") or {}).get("pair") in ("kept", "context-only")
         ]
 
     def _encode(self, data: list[dict[str, str]]) -> list[tuple[list[int], list[int], list[int]]]:
@@ -134,7 +154,7 @@ class SimPOProtocol(StudentProtocol):
         opt = torch.optim.AdamW(self.model.parameters(), lr=self.lr)
         enc = self._encode(data)
         pad = self.tokenizer.pad_token_id
-        schedule = ["lm"] * self.lm_epochs + ["simpo"] * self.simpo_epochs
+        schedule = ["lm"] * self.lm_epochs + ["simpo" if self.feedback else "lm"] * self.simpo_epochs
         for kind in schedule:
             for b in range(0, len(enc), self.batch):
                 part, texts = enc[b : b + self.batch], data[b : b + self.batch]
@@ -166,8 +186,8 @@ class SimPOProtocol(StudentProtocol):
         import torch
 
         data = self.aggregate(round_)
-        pref_acc = float("nan")
-        if data:
+        pref_acc = None
+        if data and self.feedback:
             enc = self._encode(data)
             pad = self.tokenizer.pad_token_id
             with torch.no_grad():
