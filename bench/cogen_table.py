@@ -1,9 +1,9 @@
 """CoGen table: deployment accuracy per role per round for Full, No-DS, No-JI and Baseline over seeds.
 
 Each (treatment, seed) is its own `babylm interact --protocol cogen` run on the unscaled 2025 interaction
-track (4 rounds by default). Prints mean ± 95 % CI (Student t over seeds) per round, the round-4
-comparisons the paper reports (Full > No-DS, Full > No-JI > Baseline, both roles) with the paired
-per-seed differences, and writes OUT/generation.png, OUT/comprehension.png and OUT/summary.json
+track (4 rounds by default). Prints mean ± 95 % CI (Student t over seeds) per round, the
+comparisons the paper reports (Full > No-DS, Full > No-JI > Baseline, both roles) as paired per-seed
+differences at every round after the first, and writes OUT/generation.png, OUT/comprehension.png and OUT/summary.json
 ({"<treatment>/<role>": [mean per round]}, the shape of a submission's meta["interaction"]).
 
     .venv/bin/python bench/cogen_table.py --out runs/bench_cogen [--seeds 0,1,2,3,4] [--games 150]
@@ -40,7 +40,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("runs/bench_cogen"))
     ap.add_argument("--rounds", type=int, default=4)
-    ap.add_argument("--games", type=int, default=150)
+    ap.add_argument("--games", type=int, default=150, help="games per role per round")
     ap.add_argument("--seed-examples", type=int, default=150)
     # the GRU speaker needs more optimisation steps than the bag-of-words listener: with 12 epochs at
     # lr 0.01 the seed speaker barely conditions on its target (about chance, 10 %); 20 at 0.02 gives ~45 %
@@ -90,19 +90,20 @@ def main() -> None:
                     ylabel=f"{role} accuracy", first_round=1,
                     intervals={tr: bands[f"{tr}/{role}"] for tr in TREATMENTS})
 
-    last = args.rounds - 1
     checks = []
-    print(f"\nround {args.rounds} comparisons (paired over seeds: mean difference ± 95 % CI, seeds where it holds)")
-    for role in ROLES:
-        for a, b in (("full", "no-ds"), ("full", "no-ji"), ("no-ji", "baseline")):
-            diffs = [acc[a][role][s][last] - acc[b][role][s][last] for s in seeds]
-            m, h = mean_ci(diffs)
-            held = sum(d > 0 for d in diffs)
-            verdict = "holds" if m - h > 0 else ("holds on the mean, CI overlaps 0" if m > 0 else "DOES NOT hold")
-            checks.append({"role": role, "a": a, "b": b, "mean_diff": m, "ci95": h, "seeds_holding": held,
-                           "verdict": verdict})
-            print(f"  {role:<13} {a:>6} > {b:<8}: {100 * m:+5.1f} ± {100 * h:4.1f} points "
-                  f"({held}/{len(seeds)} seeds)  -> {verdict}")
+    for rnd in range(1, args.rounds):  # round 1 deploys the seed policy: the JI and DS pairs start equal
+        label = "final round" if rnd == args.rounds - 1 else "earlier round"
+        print(f"\nround {rnd + 1} ({label}) comparisons, paired over seeds: mean difference ± 95 % CI")
+        for role in ROLES:
+            for a, b in (("full", "no-ds"), ("full", "no-ji"), ("no-ji", "baseline")):
+                diffs = [acc[a][role][s][rnd] - acc[b][role][s][rnd] for s in seeds]
+                m, h = mean_ci(diffs)
+                held = sum(d > 0 for d in diffs)
+                verdict = "holds" if m - h > 0 else ("holds on the mean, CI overlaps 0" if m > 0 else "DOES NOT hold")
+                checks.append({"round": rnd + 1, "role": role, "a": a, "b": b, "mean_diff": m, "ci95": h,
+                               "seeds_holding": held, "verdict": verdict})
+                print(f"  {role:<13} {a:>6} > {b:<8}: {100 * m:+5.1f} ± {100 * h:4.1f} points "
+                      f"({held}/{len(seeds)} seeds)  -> {verdict}")
     write_summary(args.out, means, protocol="cogen", metric="accuracy",
                   extra={"ci95": bands, "per_seed": acc, "checks": checks, "seeds": seeds, "options": opts,
                          "seconds": time.perf_counter() - t_start, "load": os.getloadavg()})
