@@ -84,6 +84,7 @@ def register(app: typer.Typer) -> None:
         allow_scaled: bool = typer.Option(False, help="Accept a scaled (demo) entry."),
         load: bool = typer.Option(True, "--load/--no-load", help="Load every checkpoint while validating."),
         plugin: list[str] = typer.Option(None, help="'module:function' to call first (registers extra tasks)."),
+        reeval_task: list[str] = typer.Option(None, help="Re-evaluate only these tasks (repeatable; default all)."),
         workdir: Path = typer.Option(None, help="Where to extract an archive."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON: submission_id, store, valid, jobs_total, "
                                      "jobs_run, jobs_skipped, rows_inserted, flags_added, flags, failures, "
@@ -94,7 +95,8 @@ def register(app: typer.Typer) -> None:
 
         s = score_bundle(bundle, store, gold=gold, executor=executor, address=address, num_cpus=num_cpus,
                          gpus_per_job=gpus_per_job, sample=sample, seed=seed, tolerance=tolerance,
-                         allow_scaled=allow_scaled, load=load, workdir=workdir, plugins=plugin or [], progress=not as_json)
+                         allow_scaled=allow_scaled, load=load, workdir=workdir, plugins=plugin or [], progress=not as_json,
+                         reeval_tasks=reeval_task or None)
 
         def render(c) -> None:
             c.print(f"[bold]{s.submission_id}[/] -> {s.store}")

@@ -28,7 +28,8 @@ def stage_submit(ctx: Any) -> None:
         raise RuntimeError(f"the demo's own bundle is invalid: {[f.code for f in report.findings.errors]}")
     store_url = f"sqlite:///{(ctx.workdir / 'store.db').resolve()}"
     summary = score_bundle(bundle, store_url, gold=gold, allow_scaled=True, sample=1 if ctx.fast else 2,
-                           seed=ctx.seed, report=report, progress=not ctx.fast)
+                           seed=ctx.seed, report=report, progress=not ctx.fast,
+                           reeval_tasks=["demo"])
     console.print(f"scored {summary.submission_id}: {summary.rows_inserted} new rows "
                   f"({summary.jobs_run} jobs, {summary.jobs_skipped} already stored), re-evaluated "
                   f"{', '.join(summary.sampled_checkpoints) or '-'}, {len(summary.flags)} flag(s), "

@@ -200,7 +200,7 @@ def _claimed_rows(job: dict[str, Any], t: dict[str, Any]) -> list[dict[str, Any]
 
 def plan_jobs(
     root: Path, manifest: Any, report: Any, *, gold: Path | None, sample: int, seed: int, tolerance: float,
-    plugins: list[str], content_hashes: dict[str, str],
+    plugins: list[str], content_hashes: dict[str, str], reeval_tasks: list[str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """All jobs for a validated bundle, in a fixed order, and the checkpoints sampled for re-evaluation."""
     from babylm import __version__
@@ -248,6 +248,8 @@ def plan_jobs(
         for ck in sampled:
             for task, t in sorted((ck_results.get(ck, {}).get("tasks") or {}).items()):
                 if task not in TASKS or not isinstance(t, dict) or t.get("status", "ok") != "ok":
+                    continue
+                if reeval_tasks is not None and task not in reeval_tasks:
                     continue
                 jobs.append(dict(common, kind="reeval", checkpoint=ck, task=task, content_hash=content_hashes[ck],
                                  claimed_score=t.get("score"),
@@ -335,11 +337,12 @@ def score_bundle(
     plugins: list[str] | None = None,
     progress: bool = True,
     report: Any = None,
+    reeval_tasks: list[str] | None = None,
 ) -> ScoreSummary:
     """Validate and score one bundle into the store (see the module docstring).
 
     `report`: a ValidationReport of this very bundle made by the caller with the same options (skips
-    validating twice, e.g. in the demo).
+    validating twice, e.g. in the demo). `reeval_tasks`: re-evaluate only these tasks (None: all).
     """
     from babylm.leaderboard.store import Store
     from babylm.submissions.bundle import checkpoint_content_hash
@@ -388,7 +391,7 @@ def score_bundle(
                                     train_flops=meta.get("train_flops"), content_hash=hashes[ck])
         jobs, summary.sampled_checkpoints = plan_jobs(
             root, manifest, report, gold=gold, sample=sample, seed=seed, tolerance=tolerance, plugins=plugins,
-            content_hashes=hashes,
+            content_hashes=hashes, reeval_tasks=reeval_tasks,
         )
         summary.jobs_total = len(jobs)
         done = _done_keys(store, sid)
