@@ -51,6 +51,9 @@ def plot_series(
                 pts = [(first_round + i, b) for i, b in enumerate(band) if b is not None]
                 ax.fill_between([p[0] for p in pts], [scale * p[1][0] for p in pts], [scale * p[1][1] for p in pts],
                                 color=line.get_color(), alpha=0.15)
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("round")
         ax.set_ylabel(ylabel + (" (%)" if percent else ""))
         ax.set_title(title)
