@@ -21,6 +21,10 @@ Contract (protocols and the GAMES helper build on it):
       `restore_state(dict | None)` (called before `on_resume` with what was saved at the boundary the
       run resumes from), `on_finish(status)` (end of an invocation: "completed" or
       "stopped_at_<cap>"); lm_student.py uses them to keep a resumable training ledger.
+- `open_run(run_dir, protocol=..., track=..., teacher=..., ...)` creates the folder, writes (or checks
+  against) RUN/interaction.json, checks the teacher against the track's allow-list, and opens ledger and
+  log. Every charge must be logged in a turn line with its ledger deltas, so that the log's per-source
+  sums equal the ledger (`babylm interact-verify RUN` checks this).
 - `RoundDriver(protocol, run_dir, n_rounds).run()` persists RUN/state.json atomically after each step:
   the last completed (round, step), the episode log's size and a ledger snapshot. A crash in any step
   resumes at that step: the episode log is cut back and the ledger rolled back to the last boundary.
