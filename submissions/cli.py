@@ -65,6 +65,7 @@ def register(app: typer.Typer) -> None:
 
         rep = validate_bundle(bundle, allow_scaled=allow_scaled, load=load, data_root=data_root, workdir=workdir,
                               limits=replace(DEFAULT_LIMITS, load_timeout_s=timeout))
+        rep.cleanup()
         emit(rep.to_dict(), as_json, lambda c: render_report(rep, c))
         if not rep.ok:
             raise typer.Exit(1)

@@ -88,6 +88,10 @@ def extract_archive(archive: Path, dest: Path, limits: Limits = DEFAULT_LIMITS) 
         else:
             raise BabyLMError(f"{archive.name}: not a zip or tar archive", "pack the bundle folder with zip or tar")
         os.replace(tmp, dest)
+    except OSError as exc:  # duplicate members, a file where a folder should be, disk full, ...
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise BabyLMError(f"{archive.name}: cannot extract: {exc.strerror or exc} ({Path(exc.filename or '').name})",
+                          "pack the bundle folder again with zip or tar") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

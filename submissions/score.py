@@ -344,9 +344,6 @@ def score_bundle(
     `report`: a ValidationReport of this very bundle made by the caller with the same options (skips
     validating twice, e.g. in the demo). `reeval_tasks`: re-evaluate only these tasks (None: all).
     """
-    from babylm.leaderboard.store import Store
-    from babylm.submissions.bundle import checkpoint_content_hash
-    from babylm.submissions.executors import make_executor
     from babylm.submissions.validate import validate_bundle
 
     plugins = list(plugins or [])
@@ -354,8 +351,25 @@ def score_bundle(
     if gold is not None and not Path(gold).is_dir():
         raise BabyLMError(f"gold data folder not found: {gold}", "pass the organizers' data root with --gold")
     gold = Path(gold).resolve() if gold is not None else None
+    own_report = report is None
     if report is None:
         report = validate_bundle(bundle, allow_scaled=allow_scaled, load=load, data_root=gold, workdir=workdir)
+    try:
+        return _score_validated(report, store_url, gold=gold, executor=executor, address=address,
+                                num_cpus=num_cpus, gpus_per_job=gpus_per_job, sample=sample, seed=seed,
+                                tolerance=tolerance, plugins=plugins, progress=progress, reeval_tasks=reeval_tasks)
+    finally:
+        if own_report:
+            report.cleanup()
+
+
+def _score_validated(report: Any, store_url: str, *, gold: Path | None, executor: str, address: str | None,
+                     num_cpus: int | None, gpus_per_job: float, sample: int, seed: int, tolerance: float,
+                     plugins: list[str], progress: bool, reeval_tasks: list[str] | None) -> ScoreSummary:
+    from babylm.leaderboard.store import Store
+    from babylm.submissions.bundle import checkpoint_content_hash
+    from babylm.submissions.executors import make_executor
+
     if not report.ok or report.submission_id is None or report.root is None:
         errs = "; ".join(f"{f.code}: {f.message}" for f in report.findings.errors[:3])
         raise BabyLMError(f"bundle is invalid, nothing was written: {errs}",

@@ -46,6 +46,15 @@ class ValidationReport:
     manifest: dict[str, Any] | None = None
     summary: dict[str, Any] = field(default_factory=dict)  # ledger, budgets, checkpoints, fact sheet
     root: Path | None = None  # extracted bundle folder (archives) or the bundle folder
+    tmpdir: Path | None = None  # temporary extraction folder made by validate_bundle (see cleanup)
+
+    def cleanup(self) -> None:
+        """Remove the temporary folder an archive was extracted into (when no workdir was given)."""
+        import shutil
+
+        if self.tmpdir is not None:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            self.tmpdir = None
 
     @property
     def ok(self) -> bool:
@@ -91,6 +100,8 @@ def validate_bundle(
         if not is_archive(bundle):
             raise BabyLMError(f"{bundle} is neither a folder nor a .zip/.tar.gz", "pass the bundle folder")
         base = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="babylm-validate-"))
+        if not workdir:
+            rep.tmpdir = base
         try:
             root = extract_archive(bundle, base / "bundle", limits)
         except BabyLMError as exc:

@@ -113,3 +113,14 @@ def test_load_deadline_kills_the_child(built: tuple[Path, Path]) -> None:
     res = load_checkpoints([good], "causal", timeout_s=0.01, startup_grace_s=0.0)
     assert res[str(good)]["timeout"] is True
     assert [f.code for f in load_findings(res, {}, 0.01)] == ["E_LOAD_TIMEOUT"]
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_duplicate_members_are_a_user_error(tmp_path: Path) -> None:
+    z = tmp_path / "dup.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("a.txt", "1")
+        zf.writestr("a.txt", "2")
+    with pytest.raises(BabyLMError, match="cannot extract"):
+        extract_archive(z, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

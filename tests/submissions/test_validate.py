@@ -61,3 +61,14 @@ def test_cli_json_and_exit_codes(run_cli, built: tuple[Path, Path], tmp_path: Pa
     assert "E_FACT_SHEET_JSON" in r.stdout and "INVALID" in r.stdout
     r = run_cli("validate", tmp_path / "missing")
     assert r.code == 2 and "bundle not found" in r.stderr and "Traceback" not in r.output
+
+
+def test_archive_extraction_folder_is_cleaned_up(built: tuple[Path, Path], tmp_path: Path) -> None:
+    arc = tmp_path / "b.tar.gz"
+    with tarfile.open(arc, "w:gz") as tf:
+        tf.add(built[0], arcname="mybundle")
+    rep = validate_bundle(arc, allow_scaled=True, load=False)
+    assert rep.ok and rep.tmpdir is not None and rep.root is not None and rep.root.is_dir()
+    tmp = rep.tmpdir
+    rep.cleanup()
+    assert not tmp.exists() and rep.tmpdir is None
