@@ -138,7 +138,7 @@ def compare(ours_out: Path, lm_out: Path) -> tuple[int, int, float]:
         uid = f.name[len("samples_bench_blimp_"):].rsplit("_", 1)[0]
         for line in f.read_text().splitlines():
             s = json.loads(line)
-            lls = [r[0][0] for r in s["resps"]]
+            lls = [float(r[0][0]) for r in s["resps"]]
             pred = max(range(len(lls)), key=lambda i: (lls[i], -i))
             row = mine[f"{uid}_{s['doc_id']}"]
             total += 1

@@ -121,11 +121,11 @@ def scorer_for(
     raise BabyLMError(f"unknown backend {backend!r}", hint=f"choose one of {', '.join(BACKENDS)}")
 
 
-def target_logprobs(hidden: Any, head: Any, targets: Any, chunk: int = 2048) -> Any:
+def target_logprobs(hidden: Any, head: Any, targets: Any, chunk: int = 256) -> Any:
     """log P(target) for each row of `hidden` (n x d) under the linear `head`, without keeping log_softmax.
 
     Works in row chunks: logits chunk -> logsumexp and gathered target logit, so memory stays
-    chunk x vocab whatever n is.
+    chunk x vocab whatever n is (small chunks stay in cache: 256 rows ran 2x faster than 2048 on CPU).
     """
     import torch
 
