@@ -26,6 +26,11 @@ PARAMS_TOLERANCE = 0.01
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 
 
+def _inside(rel: str) -> bool:
+    p = Path(rel)
+    return bool(rel) and not p.is_absolute() and ".." not in p.parts and "\\" not in rel
+
+
 def registered_tasks() -> dict[str, Any]:
     """The evaluation task registry, with every built-in task module imported."""
     from babylm.evaluation.api import TASKS
@@ -235,14 +240,21 @@ class _Checks:
                              f"{self.track.word_budget:,}-word budget of {self.track.key}",
                              "remove data until the manifest is within the budget", rel))
         files = data.get("files") or []
-        present = [f for f in files if isinstance(f, dict) and (self.root / str(f.get("path", ""))).is_file()]
+        # Only files inside the bundle are read (a manifest may name absolute or '..' paths: never follow them).
+        inside = [f for f in files if isinstance(f, dict) and _inside(str(f.get("path", "")))]
+        present = [f for f in inside if (self.root / Path(rel).parent / str(f["path"])).is_file()]
         if files and len(present) == len(files):
             try:
                 from babylm.tracks.manifest import verify_manifest
             except ModuleNotFoundError:
                 self.F.add(info("I_DATA_FILES_NOT_CHECKED", "data files present but no verifier in this build", rel))
                 return
-            vr = verify_manifest(self.root / rel, check_files=True)
+            try:
+                vr = verify_manifest(self.root / rel, check_files=True)
+            except BabyLMError as exc:
+                self.F.add(error("E_DATA_MANIFEST_SCHEMA", f"{rel}: {exc}", exc.hint or "make it with `babylm data count`",
+                                 rel))
+                return
             if not vr.ok:
                 for e in list(vr.errors)[:5]:
                     self.F.add(error("E_DATA_FILES", f"{rel}: {e}", "recount with `babylm data count`", rel))

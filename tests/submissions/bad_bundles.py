@@ -350,6 +350,12 @@ def _set(d: dict[str, Any], path: str, value: Any) -> None:
     d[keys[-1]] = value
 
 
+def _data_file_changed(b: Path, s: Path) -> Path:
+    (b / "train").mkdir()
+    (b / "train" / "a.txt").write_text("these are not the words that were counted\n")
+    return b
+
+
 CORPUS: list[Bad] = [
     Bad("manifest_missing", "E_MANIFEST_MISSING", _manifest_missing),
     Bad("manifest_malformed_json", "E_MANIFEST_JSON", _manifest_malformed),
@@ -364,6 +370,7 @@ CORPUS: list[Bad] = [
     Bad("checkpoint_words_mismatch", "E_CHECKPOINT_WORDS", edit_json("checkpoints/chck_2M/babylm_checkpoint.json", lambda m: _set(m, "words_seen", 1500))),
     Bad("tampered_weights", "E_CHECKPOINT_FILES", _tampered_weights),
     Bad("words_over_budget", "E_WORDS_OVER_BUDGET", edit_json("data_manifest.json", lambda m: _set(m, "total_words", 10**9))),
+    Bad("data_file_changed", "E_DATA_FILES", _data_file_changed),
     Bad("data_manifest_wrong_format", "E_DATA_MANIFEST_FORMAT", edit_json("data_manifest.json", lambda m: _set(m, "format", "x"))),
     Bad("ledger_line_edited", "E_LEDGER_CHAIN", _ledger_edited),
     Bad("ledger_line_removed", "E_LEDGER_CHAIN", _ledger_line_removed),

@@ -100,7 +100,19 @@ def test_ray_two_workers_equal_in_process(built: tuple[Path, Path], tmp_path: Pa
     ref = _reference(bundle, gold, f"sqlite:///{tmp_path / 'ref.db'}")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
     url = f"sqlite:///{tmp_path / 'ray.db'}"
-    s = score_bundle(bundle, url, gold=gold, allow_scaled=True, sample=3, load=False, executor="ray", num_cpus=2,
-                     plugins=["factory:register_toy_task"], progress=False)
-    assert s.failures == [] and s.executor == "ray" and s.jobs_run == 6
-    assert dump_store(url) == ref
+    from babylm.errors import BabyLMError
+    from babylm.submissions.executors import RayExecutor
+
+    ray_ex = RayExecutor(num_cpus=2)  # a real local Ray instance with 2 worker CPUs
+    try:
+        s = score_bundle(bundle, url, gold=gold, allow_scaled=True, sample=3, load=False, executor="ray",
+                         plugins=["factory:register_toy_task"], progress=False)
+        assert s.failures == [] and s.executor == "ray" and s.jobs_run == 6
+        assert dump_store(url) == ref
+        import ray
+
+        assert ray.cluster_resources().get("CPU") == 2
+        with pytest.raises(BabyLMError, match="no GPUs"):
+            RayExecutor(gpus_per_job=1)
+    finally:
+        ray_ex.close()
