@@ -183,3 +183,38 @@ def test_nineteen_checkpoints_twice_second_run_is_cache_fast(tmp_path):
     assert len(first["checkpoints"]) == 19
     assert all(ck["tasks"]["demo"]["cached"] for ck in second["checkpoints"].values())
     assert (t2 - t1) < 0.05 * (t1 - t0), (t1 - t0, t2 - t1)
+
+
+def test_demo_stage_learning_curve(run, tmp_path, capsys):
+    from fractions import Fraction
+
+    from babylm.demo import DemoContext
+    from babylm.evaluation.demo import stage_evaluate
+    from babylm.tracks.rules import get_track
+
+    ctx = DemoContext(workdir=tmp_path / "demo", track=get_track("strict-small").scaled(Fraction(1, 100)),
+                      scale=Fraction(1, 100), fast=True)
+    ctx.state["checkpoints"] = [str(run / "chck_1M"), str(run / "chck_2M")]
+    ctx.state["run_dir"] = str(run)
+    stage_evaluate(ctx)
+    res = load_results(ctx.state["results_json"])
+    assert list(res["checkpoints"]) == ["chck_1M", "chck_2M"]
+    assert res["checkpoints"]["chck_2M"]["tasks"]["demo"]["status"] == "ok"
+    assert ctx.state["official_preds_json"] == str(tmp_path / "demo" / "eval" /
+                                                   "all_full_preds_and_fast_scores_causal.json")
+    assert "learning curve" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_every_available_fast_task_runs_on_every_checkpoint(shared_data, run, tmp_path):
+    res = evaluate_run(run, tasks="fast", data_root=shared_data / "babylm_eval_2025", cache_dir=tmp_path / "c",
+                       out_dir=tmp_path / "o", progress=False)
+    assert res["failures"] == [], res["failures"]
+    assert set(res["unavailable"]) <= {"wug_past", "comps"}
+    ran = [t for t in res["tasks"] if t not in res["unavailable"]]
+    assert {"blimp", "blimp_supplement", "ewok", "entity_tracking", "wug_adj", "reading"} <= set(ran)
+    for ck in res["checkpoints"].values():
+        assert all(ck["tasks"][t]["status"] in ("ok", "scored") for t in ran)
+    assert res["checkpoints"]["chck_1M"]["tasks"]["blimp"]["n_items"] == 13_400
+    read_official_predictions(tmp_path / "o" / "all_full_preds_and_fast_scores_causal.json")
