@@ -22,7 +22,6 @@ _PARTS = (
     "babylm.tracks.cli",
     "babylm.tracks.interaction.cli",
     "babylm.evaluation.cli",
-    "babylm.evaluation.cli_extra",
     "babylm.submissions.cli",
     "babylm.leaderboard.cli",
     "babylm.demo",
