@@ -7,6 +7,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from babylm.errors import BabyLMError
 from babylm.tracks.ledger import (
@@ -373,3 +375,32 @@ def test_a_forged_resume_line_is_refused(tmp_path: Path) -> None:
     _rewrite(p, [*objs, body])
     rep = verify_ledger(p, check_checkpoints=False)
     assert not rep.ok and "resume words 0 != checkpoint chck_1M's 120" in rep.errors[0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=1500), min_size=1, max_size=40))
+def test_any_batch_sizes_fire_each_checkpoint_once_at_the_first_step_past_it(batches: list[int]) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        led = Ledger(d, TRACK, flops_per_token=1.0)
+        seen, fired = 0, {}
+        for w in batches:
+            if seen + w > TRACK.exposure_cap:
+                with pytest.raises(ExposureCapError):
+                    led.before_step(w, w)
+                break
+            led.before_step(w, w)
+            before = seen
+            seen += w
+            for name in led.after_step():
+                fired[name] = (before, seen)
+        for name, milestone in zip(TRACK.names, TRACK.schedule, strict=True):
+            if seen >= milestone:
+                before, after = fired[name]
+                assert before < milestone <= after  # the first step that reached it
+            else:
+                assert name not in fired
+        led.close()
+        rep = verify_ledger(d)
+        assert rep.ok and rep.words == seen <= TRACK.exposure_cap and rep.checkpoints.keys() == fired.keys()

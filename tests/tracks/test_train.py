@@ -348,3 +348,12 @@ def test_resume_needs_a_checkpoint_and_unchanged_data(corpus: Path, tmp_path: Pa
     Path(run["data_files"][0]).write_text("different data\n")  # the recorded subset
     with pytest.raises(BabyLMError, match="the data now holds"):
         resume(out, progress=False)
+
+
+def test_architecture_shapes() -> None:
+    from babylm.tracks.model_configs import build_config
+
+    small = build_config("gpt2-small", vocab_size=8000, seq_len=128, bos_id=0, eos_id=0, pad_id=1)
+    assert (small.n_layer, small.n_head, small.n_embd, small.n_positions) == (12, 12, 768, 128)
+    llama = build_config("llama-tiny", vocab_size=500, seq_len=64, bos_id=0, eos_id=0, pad_id=1)
+    assert llama.num_key_value_heads * 2 == llama.num_attention_heads and llama.vocab_size == 500
