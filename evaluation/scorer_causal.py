@@ -28,6 +28,8 @@ from babylm.evaluation.scorers import check_finite, target_logprobs
 DEFAULT_BATCH = 128
 DEFAULT_MAX_TOKENS = 16384  # padded tokens per forward pass
 MIN_SHARED_CONTEXT = 8  # contexts at least this long, shared by several requests, are run once
+MIN_SHARED_PREFIX = 3  # sentence prefixes shared this long run once (deep models only)
+DEEP_BODY = 2048  # n_layer x width from which a second (cached) forward costs less than it saves
 
 
 class CausalScorer:
@@ -54,6 +56,9 @@ class CausalScorer:
         self.prefix_id = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
         self._split: tuple[Any, Any] | None | bool = False  # False = not checked yet
         self.cache_ok = True  # shared contexts through the KV cache (off for models without one)
+        depth = getattr(cfg, "n_layer", None) or getattr(cfg, "num_hidden_layers", None) or 0
+        width = getattr(cfg, "n_embd", None) or getattr(cfg, "hidden_size", None) or 0
+        self.share_prefixes = depth * width >= DEEP_BODY
 
     # ---- tokenization ----
     def _encode_many(self, texts: list[str]) -> list[list[int]]:
@@ -168,10 +173,12 @@ class CausalScorer:
             yield batch
 
     def _group_by_context(self, todo: list, need: dict) -> tuple[list, list]:
-        """Split off sequences that share a long context with others: that context runs once (KV cache).
+        """Split off sequences whose first tokens are shared with others: that prefix runs once (KV cache).
 
-        The context of a sequence is its tokens before position start - 1 (the last context token is
-        fed with the continuation, because its hidden state predicts the first scored token).
+        Two kinds of groups: requests with the same long context (the context of a sequence is its
+        tokens before position start - 1: the last context token is fed with the continuation, since its
+        hidden state predicts the first scored token); and, for deep models where the transformer body
+        dominates, context-free sentences sharing a prefix (the two sentences of a minimal pair).
         """
         by_ctx: dict[tuple[int, ...], list] = {}
         for s, positions in todo:
@@ -182,6 +189,22 @@ class CausalScorer:
                 groups.append((ctx, members))
             else:
                 plain.extend(members)
+        if self.cache_ok and self.share_prefixes and plain:
+            plain.sort(key=lambda x: x[0])
+            rest, run, shared = [], [plain[0]], len(plain[0][0])
+            for item in [*plain[1:], None]:
+                lcp = _lcp(run[-1][0], item[0]) if item is not None else 0
+                if lcp >= MIN_SHARED_PREFIX:
+                    run.append(item)
+                    shared = min(shared, lcp)
+                    continue
+                if len(run) >= 2:
+                    groups.append((run[0][0][:shared], run))
+                else:
+                    rest.extend(run)
+                if item is not None:
+                    run, shared = [item], len(item[0])
+            plain = rest
         groups.sort(key=lambda g: len(g[0]))
         return plain, groups
 
@@ -189,7 +212,7 @@ class CausalScorer:
         batch: list = []
         rows = 0
         for g in groups:
-            width = len(g[0]) + max(len(s) for s, _ in g[1]) - len(g[0])
+            width = max(len(s) for s, _ in g[1])
             if batch and (rows + len(g[1]) > self.batch_size or (rows + len(g[1])) * width > self.max_tokens):
                 yield batch
                 batch, rows = [], 0
@@ -199,7 +222,11 @@ class CausalScorer:
             yield batch
 
     def _run_grouped(self, groups: list, values: dict) -> None:
-        """One forward over the distinct contexts, then all continuations against their cached context."""
+        """One forward over the distinct prefixes, then every rest against its cached prefix.
+
+        A target at position p is predicted by the hidden state at p - 1: from the prefix pass when
+        p - 1 < len(prefix) (identical for every member), else from the rest pass.
+        """
         import torch
 
         split = self._body_head()
@@ -214,37 +241,46 @@ class CausalScorer:
         first = fwd(input_ids=pids, attention_mask=pmask, use_cache=True)
         cache = getattr(first, "cache", None) or getattr(first, "past_key_values", None)
         members = [(g, s, positions) for g, (_, ms) in enumerate(groups) for s, positions in ms]
-        cache.reorder_cache(torch.tensor([g for g, _, _ in members]))
         sw = max(len(s) - 1 - len(groups[g][0]) for g, s, _ in members)
-        ids = torch.zeros((len(members), sw), dtype=torch.long)
-        smask = torch.zeros((len(members), sw), dtype=torch.long)
-        pos = torch.zeros((len(members), sw), dtype=torch.long)
-        rows, cols, tgts = [], [], []
+        pre_rows, pre_cols, pre_t, pre_dst = [], [], [], []
+        rows, cols, tgts, dsts = [], [], [], []
         for b, (g, s, positions) in enumerate(members):
             c = len(groups[g][0])
-            suffix = s[c:-1]
-            ids[b, : len(suffix)] = torch.tensor(suffix)
-            smask[b, : len(suffix)] = 1
-            pos[b] = torch.arange(c, c + sw).clamp(max=self.max_length - 1)  # padding stays in range
-            rows.extend([b] * len(positions))
-            cols.extend(p - 1 - c for p in positions)
-            tgts.extend(s[p] for p in positions)
-        mask = torch.cat([pmask[[g for g, _, _ in members]], smask], dim=1)
-        kw = {_cache_kwarg(fwd): cache}
-        out = fwd(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, **kw)
-        r, c_, t = torch.tensor(rows), torch.tensor(cols), torch.tensor(tgts)
-        if split is not None:
-            lp = target_logprobs(out.last_hidden_state[r, c_], split[1], t)
-        else:
-            sel = out.logits[r, c_].float()
-            lp = sel.gather(1, t[:, None]).squeeze(1) - torch.logsumexp(sel, dim=-1)
-        lp_list = lp.tolist()
-        k = 0
-        for _, s, positions in members:
-            dst = values[s]
             for p in positions:
-                dst[p] = lp_list[k]
-                k += 1
+                if p - 1 < c:
+                    pre_rows.append(g), pre_cols.append(p - 1), pre_t.append(s[p]), pre_dst.append((s, p))
+                else:
+                    rows.append(b), cols.append(p - 1 - c), tgts.append(s[p]), dsts.append((s, p))
+        hidden_parts, target_parts, dst_all = [], [], pre_dst + dsts
+        pre_out = first.last_hidden_state if split is not None else first.logits
+        hidden_parts.append(pre_out[torch.tensor(pre_rows, dtype=torch.long), torch.tensor(pre_cols, dtype=torch.long)])
+        target_parts.append(torch.tensor(pre_t, dtype=torch.long))
+        if sw > 0 and rows:
+            cache.reorder_cache(torch.tensor([g for g, _, _ in members]))
+            ids = torch.zeros((len(members), sw), dtype=torch.long)
+            smask = torch.zeros((len(members), sw), dtype=torch.long)
+            pos = torch.zeros((len(members), sw), dtype=torch.long)
+            for b, (g, s, _) in enumerate(members):
+                c = len(groups[g][0])
+                rest = s[c:-1]
+                if rest:
+                    ids[b, : len(rest)] = torch.tensor(rest)
+                    smask[b, : len(rest)] = 1
+                pos[b] = torch.arange(c, c + sw).clamp(max=self.max_length - 1)  # padding stays in range
+            mask = torch.cat([pmask[[g for g, _, _ in members]], smask], dim=1)
+            kw = {_cache_kwarg(fwd): cache}
+            out = fwd(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, **kw)
+            rest_out = out.last_hidden_state if split is not None else out.logits
+            hidden_parts.append(rest_out[torch.tensor(rows), torch.tensor(cols)])
+            target_parts.append(torch.tensor(tgts, dtype=torch.long))
+        hid, t = torch.cat(hidden_parts), torch.cat(target_parts)
+        if split is not None:
+            lp = target_logprobs(hid, split[1], t)
+        else:
+            sel = hid.float()
+            lp = sel.gather(1, t[:, None]).squeeze(1) - torch.logsumexp(sel, dim=-1)
+        for (s, p), v in zip(dst_all, lp.tolist(), strict=True):
+            values[s][p] = v
 
     def _body_head(self) -> tuple[Any, Any] | None:
         """(body, head) when logits == head(body(x).last_hidden_state) for this model, else None."""

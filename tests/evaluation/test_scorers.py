@@ -86,12 +86,16 @@ def test_batch_size_invariance_float32(ckpts, kind, backend):
     assert many.score(list(reversed(reqs))) == pytest.approx(list(reversed(s64)), abs=1e-5)
 
 
-def test_shared_context_path_equals_plain_path(ckpts):
+@pytest.mark.parametrize("share_prefixes", [False, True])
+def test_shared_prefix_paths_equal_plain_path(ckpts, share_prefixes):
     sc = make_scorer(ckpts["gpt2"], "causal")
-    cached = sc.score(SHARED)
+    sc.share_prefixes = share_prefixes  # sentence prefixes through the KV cache (on for deep models)
+    reqs = SHARED + REQS + [R("", "the cat sees the dog"), R("", "the cat sees")]
+    cached = sc.score(reqs)
+    sc.batch_size = 2
+    assert sc.score(reqs) == pytest.approx(cached, abs=1e-5)
     sc.cache_ok = False
-    plain = sc.score(SHARED)
-    assert cached == pytest.approx(plain, abs=1e-5)
+    assert sc.score(reqs) == pytest.approx(cached, abs=1e-5)
 
 
 def test_mlm_pll_masks_one_token_at_a_time(ckpts):
