@@ -68,8 +68,11 @@ def stage_interaction(ctx: Any) -> None:
     summary = _combined_summary(root, reports)
     for name, rep in reports.items():
         led = rep["ledger"]
+        curves = "; ".join(
+            f"{v}: " + " ".join("-" if x is None else f"{x:.3g}" for x in vals) for v, vals in rep["variants"].items()
+        )
         console.print(
-            f"{name}: {rep['metric']} per round {rep['variants']}; input words {led['input']:,}/{led['word_budget']:,}, "
+            f"{name}: {rep['metric']} per round ({curves}); input words {led['input']:,}/{led['word_budget']:,}, "
             f"student generated {led['student_generated']:,}, seen {led['words_seen']:,}, "
             f"checkpoints {len(led['checkpoints'])}"
         )
