@@ -84,6 +84,10 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 - http.server API
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         _Handler.requests.append((self.path, body, self.headers.get("Authorization")))
+        if body.get("model") == "flaky" and len([r for r in _Handler.requests if r[1]["model"] == "flaky"]) == 1:
+            self.send_response(503)
+            self.end_headers()
+            return
         if body.get("model") == "broken":
             self.send_response(500)
             self.end_headers()
@@ -134,9 +138,12 @@ def test_openai_compatible_teacher(server):
 
 def test_openai_compatible_errors(server):
     with pytest.raises(BabyLMError, match="answered 500"):
-        OpenAICompatTeacher(server, "broken").generate("x")
+        OpenAICompatTeacher(server, "broken", backoff_s=0.01).generate("x")
+    assert sum(r[1]["model"] == "broken" for r in _Handler.requests) == 3  # 1 try + 2 retries
     with pytest.raises(BabyLMError, match="cannot reach"):
-        OpenAICompatTeacher("http://127.0.0.1:9", "m", timeout=2).generate("x")
+        OpenAICompatTeacher("http://127.0.0.1:9", "m", timeout=2, backoff_s=0.01).generate("x")
+    # a server busy once (503) is retried and then answers
+    assert OpenAICompatTeacher(server, "flaky", backoff_s=0.01).generate("once upon", max_words=2) == "the dog"
 
 
 def test_make_teacher_specs(tiny_teacher_dir):

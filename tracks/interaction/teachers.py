@@ -228,7 +228,9 @@ class LocalHFTeacher(Teacher):
             raise BabyLMError(f"no config.json in teacher folder {model_dir}", hint="pass a saved HF model folder")
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        self.model = AutoModelForCausalLM.from_pretrained(model_dir, local_files_only=True).to(device).eval()
+        # on a GPU keep the checkpoint's own dtype (bf16 for Llama/Qwen); CPU runs in float32
+        extra = {"dtype": "auto"} if device != "cpu" else {}
+        self.model = AutoModelForCausalLM.from_pretrained(model_dir, local_files_only=True, **extra).to(device).eval()
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
         self.model_id = model_id or f"local:{model_dir.resolve()}"
         self.n_params = sum(p.numel() for p in self.model.parameters())
@@ -281,6 +283,8 @@ class OpenAICompatTeacher(Teacher):
 
     `chat=False` posts to {base_url}/v1/completions with a plain prompt; `chat=True` posts one user
     message to {base_url}/v1/chat/completions. Sampling is greedy (temperature 0) unless told otherwise.
+    A busy or restarting server (HTTP 429/5xx, connection refused, timeout) is retried `retries` times
+    with exponential back-off from `backoff_s`; then the error is a BabyLMError.
     """
 
     def __init__(
@@ -293,6 +297,8 @@ class OpenAICompatTeacher(Teacher):
         chat: bool = False,
         temperature: float = 0.0,
         n_params: int | None = None,
+        retries: int = 2,
+        backoff_s: float = 1.0,
     ) -> None:
         base = base_url.rstrip("/")
         if base.endswith("/v1"):
@@ -304,6 +310,8 @@ class OpenAICompatTeacher(Teacher):
         self.chat = chat
         self.temperature = temperature
         self.n_params = n_params
+        self.retries = retries
+        self.backoff_s = backoff_s
 
     def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         import urllib.error
@@ -316,19 +324,30 @@ class OpenAICompatTeacher(Teacher):
             | ({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}),
             method="POST",
         )
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return json.loads(resp.read().decode("utf-8"))
-        except urllib.error.HTTPError as exc:
-            body = exc.read().decode("utf-8", "replace")[:200]
-            raise BabyLMError(f"teacher server {self.base_url}{path} answered {exc.code}: {body}") from None
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise BabyLMError(
-                f"cannot reach teacher server {self.base_url}: {exc}",
-                hint="start the server (vLLM, TGI, llama.cpp) or check --teacher",
-            ) from None
-        except json.JSONDecodeError:
-            raise BabyLMError(f"teacher server {self.base_url}{path} did not answer JSON") from None
+        import time
+
+        for attempt in range(self.retries + 1):
+            last_try = attempt == self.retries
+            try:
+                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                    return json.loads(resp.read().decode("utf-8"))
+            except urllib.error.HTTPError as exc:
+                body = exc.read().decode("utf-8", "replace")[:200]
+                if exc.code in (429, 500, 502, 503, 504) and not last_try:  # busy or restarting: retry
+                    time.sleep(self.backoff_s * 2**attempt)
+                    continue
+                raise BabyLMError(f"teacher server {self.base_url}{path} answered {exc.code}: {body}") from None
+            except (urllib.error.URLError, TimeoutError, OSError) as exc:
+                if not last_try:
+                    time.sleep(self.backoff_s * 2**attempt)
+                    continue
+                raise BabyLMError(
+                    f"cannot reach teacher server {self.base_url}: {exc}",
+                    hint="start the server (vLLM, TGI, llama.cpp) or check --teacher",
+                ) from None
+            except json.JSONDecodeError:
+                raise BabyLMError(f"teacher server {self.base_url}{path} did not answer JSON") from None
+        raise AssertionError("unreachable")
 
     def _generate(self, prompt: str, max_words: int) -> str:
         max_tokens = 2 * max_words + 8
