@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
         from babylm.submissions.validate import render_report, validate_bundle
 
         rep = validate_bundle(bundle, allow_scaled=allow_scaled, load=load, data_root=data_root, workdir=workdir,
-                              limits=replace(DEFAULT_LIMITS, load_timeout_s=timeout))
+                              limits=replace(DEFAULT_LIMITS, load_timeout_s=timeout), progress=not as_json)
         rep.cleanup()
         emit(rep.to_dict(), as_json, lambda c: render_report(rep, c))
         if not rep.ok:

@@ -17,7 +17,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -476,6 +476,7 @@ def _child_main(backend: str) -> None:
 def load_checkpoints(
     paths: Iterable[Path], backend: str = "causal", timeout_s: float = DEFAULT_LIMITS.load_timeout_s,
     startup_grace_s: float = 60.0,
+    on_done: Callable[[str], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Load each checkpoint for real in one child process, with a deadline per checkpoint.
 
@@ -517,6 +518,8 @@ def load_checkpoints(
                 except queue.Empty:
                     results[path] = {"ok": False, "timeout": True, "error": f"no result within {timeout_s:g} s"}
                     todo.pop(0)
+                    if on_done:
+                        on_done(path)
                     break
                 first = False
                 todo.pop(0)
@@ -525,6 +528,8 @@ def load_checkpoints(
                     break
                 res = json.loads(line)
                 results[res.pop("path", path)] = res
+                if on_done:
+                    on_done(path)
         finally:
             with contextlib.suppress(OSError):
                 proc.stdin.close()

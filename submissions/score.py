@@ -353,7 +353,8 @@ def score_bundle(
     gold = Path(gold).resolve() if gold is not None else None
     own_report = report is None
     if report is None:
-        report = validate_bundle(bundle, allow_scaled=allow_scaled, load=load, data_root=gold, workdir=workdir)
+        report = validate_bundle(bundle, allow_scaled=allow_scaled, load=load, data_root=gold, workdir=workdir,
+                                 progress=progress)
     try:
         return _score_validated(report, store_url, gold=gold, executor=executor, address=address,
                                 num_cpus=num_cpus, gpus_per_job=gpus_per_job, sample=sample, seed=seed,

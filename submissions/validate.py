@@ -92,6 +92,7 @@ def validate_bundle(
     workdir: Path | None = None,
     limits: Limits = DEFAULT_LIMITS,
     split: str | None = None,
+    progress: bool = False,
 ) -> ValidationReport:
     """Check a bundle folder or archive. Archives are extracted (guarded) under `workdir` first."""
     from babylm.submissions.safe_load import check_tree, extract_archive
@@ -119,16 +120,18 @@ def validate_bundle(
     if F.errors:
         return rep  # links may point anywhere: read nothing else
 
-    _Checks(root, rep, allow_scaled=allow_scaled, load=load, data_root=data_root, limits=limits, split=split).run()
+    _Checks(root, rep, allow_scaled=allow_scaled, load=load, data_root=data_root, limits=limits, split=split,
+            progress=progress).run()
     return rep
 
 
 class _Checks:
     def __init__(self, root: Path, rep: ValidationReport, *, allow_scaled: bool, load: bool,
-                 data_root: Path | None, limits: Limits, split: str | None) -> None:
+                 data_root: Path | None, limits: Limits, split: str | None, progress: bool = False) -> None:
         self.root, self.rep, self.F = root, rep, rep.findings
         self.allow_scaled, self.load, self.data_root, self.limits = allow_scaled, load, data_root, limits
         self.split = split
+        self.progress = progress
         self.track: Any = None
         self.ledger: Any = None
         self.data_words: int | None = None
@@ -711,7 +714,15 @@ class _Checks:
         if self.F.errors:
             self.F.add(info("I_LOAD_SKIPPED", "checkpoints not loaded because of the errors above"))
             return
-        res = load_checkpoints(todo.keys(), m.backend, self.limits.load_timeout_s)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from babylm.output import err_console
+
+        with Progress(TextColumn("loading checkpoints"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err_console, disable=not self.progress, transient=True) as bar:
+            tid = bar.add_task("", total=len(todo))
+            res = load_checkpoints(todo.keys(), m.backend, self.limits.load_timeout_s,
+                                   on_done=lambda _p: bar.advance(tid))
         self.F.extend(load_findings(res, todo, self.limits.load_timeout_s))
         self.rep.summary["loaded"] = {todo[p]: {k: v for k, v in r.items() if k != "path"} for p, r in res.items()}
 
