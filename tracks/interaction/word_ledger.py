@@ -40,6 +40,7 @@ from typing import Any
 
 from babylm.errors import BabyLMError
 from babylm.tracks.rules import Track
+from babylm.tracks.words import count_text
 
 FORMAT = "babylm.interaction_ledger/1"
 SOURCES: tuple[str, ...] = ("corpus", "teacher_visible", "student_generated", "hidden_prompt", "reward")
@@ -59,8 +60,8 @@ class BudgetExceededError(BabyLMError):
 
 
 def count_words(text: str) -> int:
-    """The canonical word count: Python str.split()."""
-    return len(text.split())
+    """The canonical word count (tracks/words.py's rule: Python str.split())."""
+    return count_text(text)
 
 
 def write_json_atomic(path: Path, data: Any, *, fsync: bool = True) -> None:
