@@ -82,6 +82,7 @@ def register(app: typer.Typer) -> None:
         sample: int = typer.Option(2, help="Checkpoints to re-evaluate (random, seeded by the submission)."),
         seed: int = typer.Option(0, help="Seed of the checkpoint sample."),
         tolerance: float = typer.Option(0.01, help="Largest allowed |claimed - re-evaluated| task score."),
+        compat: str = typer.Option("babylm", help="How the organizers score: babylm (ties 0.5) or official."),
         allow_scaled: bool = typer.Option(False, help="Accept a scaled (demo) entry."),
         load: bool = typer.Option(True, "--load/--no-load", help="Load every checkpoint while validating."),
         plugin: list[str] = typer.Option(None, help="'module:function' to call first (registers extra tasks)."),
@@ -97,7 +98,7 @@ def register(app: typer.Typer) -> None:
         s = score_bundle(bundle, store, gold=gold, executor=executor, address=address, num_cpus=num_cpus,
                          gpus_per_job=gpus_per_job, sample=sample, seed=seed, tolerance=tolerance,
                          allow_scaled=allow_scaled, load=load, workdir=workdir, plugins=plugin or [], progress=not as_json,
-                         reeval_tasks=reeval_task or None)
+                         reeval_tasks=reeval_task or None, compat=compat)
 
         def render(c) -> None:
             c.print(f"[bold]{s.submission_id}[/] -> {s.store}")

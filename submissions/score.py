@@ -189,7 +189,8 @@ def _reeval_job(job: dict[str, Any], spec: Any, items: list[Any]) -> dict[str, A
 def _claimed_rows(job: dict[str, Any], t: dict[str, Any]) -> list[dict[str, Any]]:
     base = {"submission_id": job["submission_id"], "checkpoint": job["checkpoint"],
             "content_hash": job["content_hash"], "task": job["task"], "task_version": str(t.get("version", "1")),
-            "scorer": f"claimed/{job['backend']}/{job['compat']}", "harness_version": job["harness_version"]}
+            "scorer": f"claimed/{job['backend']}/{job.get('claimed_compat', job['compat'])}",
+            "harness_version": job["harness_version"]}
     metric = str(t.get("metric", "score"))
     ci = t.get("ci95") or [None, None]
     rows = [dict(base, subtask="", metric=metric, value=float(t["score"]), ci_low=ci[0], ci_high=ci[1])]
@@ -201,6 +202,7 @@ def _claimed_rows(job: dict[str, Any], t: dict[str, Any]) -> list[dict[str, Any]
 def plan_jobs(
     root: Path, manifest: Any, report: Any, *, gold: Path | None, sample: int, seed: int, tolerance: float,
     plugins: list[str], content_hashes: dict[str, str], reeval_tasks: list[str] | None = None,
+    compat: str = "babylm",
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """All jobs for a validated bundle, in a fixed order, and the checkpoints sampled for re-evaluation."""
     from babylm import __version__
@@ -211,13 +213,13 @@ def plan_jobs(
     results: dict[str, Any] = {}
     if manifest.files.results:
         results = json.loads((root / manifest.files.results).read_text(encoding="utf-8"))
-    compat = str(results.get("compat", "babylm"))
+    claimed_compat = str(results.get("compat", compat))
     split = str(results.get("split", "fast"))
     required = list(report.summary.get("required_checkpoints", []))
     ck_results = results.get("checkpoints", {})
     common = {"submission_id": sid, "backend": manifest.backend, "compat": compat, "split": split,
               "harness_version": __version__, "tolerance": tolerance, "plugins": plugins,
-              "gold": str(gold) if gold else None}
+              "gold": str(gold) if gold else None, "claimed_compat": claimed_compat}
     jobs: list[dict[str, Any]] = []
     for ck in required:
         for task, t in sorted((ck_results.get(ck, {}).get("tasks") or {}).items()):
@@ -338,14 +340,18 @@ def score_bundle(
     progress: bool = True,
     report: Any = None,
     reeval_tasks: list[str] | None = None,
+    compat: str = "babylm",
 ) -> ScoreSummary:
     """Validate and score one bundle into the store (see the module docstring).
 
     `report`: a ValidationReport of this very bundle made by the caller with the same options (skips
     validating twice, e.g. in the demo). `reeval_tasks`: re-evaluate only these tasks (None: all).
+    `compat`: how the organizer scores (ties count 0.5 under "babylm"), whatever the bundle claims.
     """
     from babylm.submissions.validate import validate_bundle
 
+    if compat not in ("babylm", "official"):
+        raise BabyLMError(f"unknown compat {compat!r}", "use 'babylm' or 'official'")
     plugins = list(plugins or [])
     _plugins({"plugins": plugins})
     if gold is not None and not Path(gold).is_dir():
@@ -358,7 +364,8 @@ def score_bundle(
     try:
         return _score_validated(report, store_url, gold=gold, executor=executor, address=address,
                                 num_cpus=num_cpus, gpus_per_job=gpus_per_job, sample=sample, seed=seed,
-                                tolerance=tolerance, plugins=plugins, progress=progress, reeval_tasks=reeval_tasks)
+                                tolerance=tolerance, plugins=plugins, progress=progress, reeval_tasks=reeval_tasks,
+                                compat=compat)
     finally:
         if own_report:
             report.cleanup()
@@ -366,7 +373,8 @@ def score_bundle(
 
 def _score_validated(report: Any, store_url: str, *, gold: Path | None, executor: str, address: str | None,
                      num_cpus: int | None, gpus_per_job: float, sample: int, seed: int, tolerance: float,
-                     plugins: list[str], progress: bool, reeval_tasks: list[str] | None) -> ScoreSummary:
+                     plugins: list[str], progress: bool, reeval_tasks: list[str] | None,
+                     compat: str) -> ScoreSummary:
     from babylm.leaderboard.store import Store
     from babylm.submissions.bundle import checkpoint_content_hash
     from babylm.submissions.executors import make_executor
@@ -406,8 +414,14 @@ def _score_validated(report: Any, store_url: str, *, gold: Path | None, executor
                                     train_flops=meta.get("train_flops"), content_hash=hashes[ck])
         jobs, summary.sampled_checkpoints = plan_jobs(
             root, manifest, report, gold=gold, sample=sample, seed=seed, tolerance=tolerance, plugins=plugins,
-            content_hashes=hashes, reeval_tasks=reeval_tasks,
+            content_hashes=hashes, reeval_tasks=reeval_tasks, compat=compat,
         )
+        claimed_compat = jobs[0]["claimed_compat"] if jobs else compat
+        if claimed_compat != compat:
+            reason = f"results were computed with compat '{claimed_compat}'; the organizers score with '{compat}'"
+            new = store.add_flag(submission_id=sid, reason=reason, by=SCORER_BY)
+            summary.flags.append({"reason": reason, "checkpoint": None, "task": None})
+            summary.flags_added += int(new)
         summary.jobs_total = len(jobs)
         done = _done_keys(store, sid)
         todo = [j for j in jobs if (j["checkpoint"], j["task"], j["kind"] == "reeval") not in done]

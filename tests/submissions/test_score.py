@@ -119,3 +119,16 @@ def test_predictions_only_bundle_is_scored_against_gold(fresh_bundle: Path, gold
     assert df.loc["chck_3M", "scorer"] == "gold-preds/causal"
     assert df.loc["chck_3M", "value"] == pytest.approx(res["checkpoints"]["chck_3M"]["tasks"][TOY]["score"])
     assert df.loc["chck_1M", "scorer"].startswith("claimed/")
+
+
+def test_organizer_compat_wins_over_the_claimed_one(fresh_bundle: Path, gold: Path, tmp_path: Path) -> None:
+    res = json.loads((fresh_bundle / "results.json").read_text())
+    res["compat"] = "official"  # ties would count as correct
+    (fresh_bundle / "results.json").write_text(json.dumps(res))
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    s = _score(fresh_bundle, url, gold, sample=0)
+    assert any("compat 'official'" in f["reason"] for f in s.flags)
+    df = Store(url).scores_frame([s.submission_id])
+    assert set(df.scorer) == {"gold/causal/babylm"}
+    with pytest.raises(BabyLMError, match="unknown compat"):
+        _score(fresh_bundle, url, gold, compat="lenient")
