@@ -61,9 +61,9 @@ def load_docs(task: str, split: str, data_root: str, subtask: str | None = None,
     import datasets
 
     from babylm.evaluation.api import TASKS
-    from babylm.evaluation.datafiles import _import_task_modules
+    from babylm.evaluation.runner import import_task_modules
 
-    _import_task_modules()
+    import_task_modules()
     items = list(TASKS[task].loader(Path(data_root), split))  # type: ignore[arg-type]
     docs = [d for d in item_docs(items) if subtask is None or d["subtask"] == subtask]
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
@@ -110,9 +110,10 @@ def export_lm_eval(
     `by_path=False` loads BLiMP-style tasks through our loaders too (no absolute data paths).
     """
     from babylm.evaluation.api import TASKS
-    from babylm.evaluation.datafiles import _import_task_modules, resolve_root
+    from babylm.evaluation.datafiles import resolve_root
+    from babylm.evaluation.runner import import_task_modules
 
-    _import_task_modules()
+    import_task_modules()
     root = resolve_root(data_root).resolve()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
