@@ -148,6 +148,14 @@ def test_reopen_with_other_settings_refused(tmp_path):
         open_run(tmp_path / "run", protocol="toy", track=TRACK, teacher=ScriptedTeacher(), seed=2)
 
 
+def test_refuses_a_non_empty_foreign_folder(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "ledger.jsonl").write_text("{}\n")
+    with pytest.raises(BabyLMError, match="not empty"):
+        _open(tmp_path)
+    assert (tmp_path / "run" / "ledger.jsonl").read_text() == "{}\n"
+
+
 def test_unknown_protocol_and_bad_rounds(tmp_path):
     with pytest.raises(BabyLMError, match="unknown interaction protocol"):
         get_protocol("nope")

@@ -186,6 +186,10 @@ def open_run(
             )
         run_id = old["run_id"]
     else:
+        if run_dir.is_dir() and any(run_dir.iterdir()):
+            # never start over inside someone else's folder (a training run's ledger and checkpoints)
+            raise BabyLMError(f"{run_dir} is not empty and holds no interaction run",
+                              hint="pass a new or empty --out folder")
         run_dir.mkdir(parents=True, exist_ok=True)
         run_id = f"{protocol}-{secrets.token_hex(4)}"
         write_json_atomic(run_json, {"format": RUN_FORMAT, "run_id": run_id, **ident})
