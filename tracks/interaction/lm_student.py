@@ -11,7 +11,8 @@ word ledger's words seen and the training ledger alike.
 Options shared by these protocols: corpus (a text file; default the generated demo corpus),
 corpus_words, n_layer, n_embd, n_head, n_positions, vocab_size (the locally trained BPE tokenizer),
 student (a saved HF folder to start from instead of a fresh GPT-2),
-threads (torch CPU threads; default 1: tiny models run ~10x faster single-threaded on a busy machine).
+threads (torch CPU threads; default 1: tiny models run ~10x faster single-threaded on a busy machine;
+0 leaves torch's default, better for real-size students on CPU).
 The student runs on `run.device` ("cpu" or "cuda", from `babylm interact --device`).
 """
 
