@@ -63,7 +63,8 @@ def task_result_to_dict(tr: TaskResult, include_items: bool = True) -> dict[str,
 
 def write_results(results: dict[str, Any], path: str | Path) -> Path:
     path = Path(path)
-    atomic_write_text(path, json.dumps(results, indent=1, allow_nan=False))
+    # compact: the C encoder (indent forces the pure-Python one, seconds on 13,400 items x checkpoints)
+    atomic_write_text(path, json.dumps(results, separators=(",", ":"), allow_nan=False))
     return path
 
 
@@ -131,7 +132,7 @@ def official_predictions(results: dict[str, Any]) -> dict[str, Any]:
 
 def write_official_predictions(results: dict[str, Any], path: str | Path) -> Path:
     path = Path(path)
-    atomic_write_text(path, json.dumps(official_predictions(results), indent=1, allow_nan=False))
+    atomic_write_text(path, json.dumps(official_predictions(results), separators=(",", ":"), allow_nan=False))
     return path
 
 

@@ -64,6 +64,9 @@ class CausalScorer:
     def _encode_many(self, texts: list[str]) -> list[list[int]]:
         if not texts:
             return []
+        backend = getattr(self.tokenizer, "backend_tokenizer", None) if self.tokenizer.is_fast else None
+        if backend is not None:  # same ids, without building Python offset/attention structures
+            return [e.ids for e in backend.encode_batch(texts, add_special_tokens=False)]
         return list(self.tokenizer(texts, add_special_tokens=False)["input_ids"])
 
     def encode(self, requests: Sequence[ScoreRequest]) -> list[tuple[list[int], int]]:

@@ -178,11 +178,14 @@ def test_nineteen_checkpoints_twice_second_run_is_cache_fast(tmp_path):
     t0 = time.perf_counter()
     first = evaluate_run(run, tasks="demo", progress=False)
     t1 = time.perf_counter()
-    second = evaluate_run(run, tasks="demo", progress=False)
-    t2 = time.perf_counter()
+    again = []
+    for _ in range(2):  # best of two: a load spike on a shared CPU should not decide the test
+        t = time.perf_counter()
+        second = evaluate_run(run, tasks="demo", progress=False)
+        again.append(time.perf_counter() - t)
     assert len(first["checkpoints"]) == 19
     assert all(ck["tasks"]["demo"]["cached"] for ck in second["checkpoints"].values())
-    assert (t2 - t1) < 0.05 * (t1 - t0), (t1 - t0, t2 - t1)
+    assert min(again) < 0.05 * (t1 - t0), (t1 - t0, again)
 
 
 def test_demo_stage_learning_curve(run, tmp_path, capsys):
