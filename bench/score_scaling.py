@@ -30,7 +30,7 @@ def main() -> None:
     ap.add_argument("--layers", type=int, default=2)
     args = ap.parse_args()
 
-    import factory
+    import submission_factory as factory
 
     from babylm.submissions.executors import RayExecutor
     from babylm.submissions.score import score_bundle
@@ -41,7 +41,7 @@ def main() -> None:
     bundle, gold = factory.make_bundle(base, n_checkpoints=args.checkpoints, n_per_sub=args.items // 2,
                                        n_layer=args.layers, width=args.width)
     common = dict(gold=gold, allow_scaled=True, sample=args.checkpoints, load=False,
-                  plugins=["factory:register_toy_task"], progress=False)
+                  plugins=["submission_factory:register_toy_task"], progress=False)
 
     from babylm.submissions.validate import validate_bundle
 

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import factory  # noqa: E402
+import submission_factory as factory  # noqa: E402
 
 
 @pytest.fixture(scope="session")

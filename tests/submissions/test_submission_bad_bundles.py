@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bad_bundles import CORPUS, Bad, build, tree_snapshot
+from bad_bundle_corpus import CORPUS, Bad, build, tree_snapshot
 
 from babylm.submissions.validate import validate_bundle
 

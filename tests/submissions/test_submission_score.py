@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from factory import TOY, dump_store
+from submission_factory import TOY, dump_store
 
 from babylm.errors import BabyLMError
 from babylm.leaderboard.store import Store
 from babylm.submissions.score import score_bundle
 
-PLUGIN = ["factory:register_toy_task"]
+PLUGIN = ["submission_factory:register_toy_task"]
 
 
 def _score(bundle: Path, url: str, gold: Path | None, **kw):
@@ -85,7 +85,7 @@ def test_score_cli_json(run_cli, built: tuple[Path, Path], tmp_path: Path) -> No
     bundle, gold = built
     db = tmp_path / "s.db"
     r = run_cli("score", bundle, "--store", f"sqlite:///{db}", "--gold", gold, "--allow-scaled", "--sample", "1",
-                "--no-load", "--plugin", "factory:register_toy_task", "--json")
+                "--no-load", "--plugin", "submission_factory:register_toy_task", "--json")
     assert r.code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["valid"] and doc["jobs_run"] == 4 and doc["rows_inserted"] == 12

@@ -1,4 +1,5 @@
-"""Scoring under stress: kill -9 and resume, 4 concurrent scorers on one SQLite store, Ray workers."""
+"""Scoring under stress: kill -9 and resume, 4 concurrent scorers on one SQLite store (slow), and a real
+local Ray instance with 2 workers (about 12 s on an idle 2-core machine, so in the default set)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from factory import dump_store
+from submission_factory import dump_store
 
 from babylm.leaderboard.store import Store
 from babylm.submissions.score import score_bundle
@@ -27,14 +28,14 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _cmd(bundle: Path, url: str, gold: Path, plugin: str = "factory:register_toy_task") -> list[str]:
+def _cmd(bundle: Path, url: str, gold: Path, plugin: str = "submission_factory:register_toy_task") -> list[str]:
     return [*BABYLM, "score", str(bundle), "--store", url, "--gold", str(gold), "--allow-scaled", "--sample", "3",
             "--no-load", "--plugin", plugin, "--json"]
 
 
 def _reference(bundle: Path, gold: Path, url: str) -> dict:
     score_bundle(bundle, url, gold=gold, allow_scaled=True, sample=3, load=False,
-                 plugins=["factory:register_toy_task"], progress=False)
+                 plugins=["submission_factory:register_toy_task"], progress=False)
     return dump_store(url)
 
 
@@ -43,7 +44,7 @@ def test_kill9_mid_run_then_rerun_equals_clean_run(built: tuple[Path, Path], tmp
     bundle, gold = built
     clean = _reference(bundle, gold, f"sqlite:///{tmp_path / 'clean.db'}")
     url = f"sqlite:///{tmp_path / 'crash.db'}"
-    proc = subprocess.Popen(_cmd(bundle, url, gold, "factory:slow_down"), env=_env(BABYLM_TEST_JOB_SLEEP="1.5"),
+    proc = subprocess.Popen(_cmd(bundle, url, gold, "submission_factory:slow_down"), env=_env(BABYLM_TEST_JOB_SLEEP="1.5"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 240
     killed_at = None
@@ -94,7 +95,6 @@ def test_four_concurrent_scorers_on_one_sqlite_store(built: tuple[Path, Path], t
     assert st.counts()["submissions"] == 2 and st.counts()["scores"] == 2 * 18
 
 
-@pytest.mark.slow
 def test_ray_two_workers_equal_in_process(built: tuple[Path, Path], tmp_path: Path, monkeypatch) -> None:
     bundle, gold = built
     ref = _reference(bundle, gold, f"sqlite:///{tmp_path / 'ref.db'}")
@@ -106,7 +106,7 @@ def test_ray_two_workers_equal_in_process(built: tuple[Path, Path], tmp_path: Pa
     ray_ex = RayExecutor(num_cpus=2)  # a real local Ray instance with 2 worker CPUs
     try:
         s = score_bundle(bundle, url, gold=gold, allow_scaled=True, sample=3, load=False, executor="ray",
-                         plugins=["factory:register_toy_task"], progress=False)
+                         plugins=["submission_factory:register_toy_task"], progress=False)
         assert s.failures == [] and s.executor == "ray" and s.jobs_run == 6
         assert dump_store(url) == ref
         import ray
