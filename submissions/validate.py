@@ -306,6 +306,11 @@ class _Checks:
     def schedule(self, m: Any) -> None:
         if self.ledger is None:
             return
+        recorded = self._ledger_start().get("data_manifest_total_words")
+        if isinstance(recorded, int) and self.data_words is not None and recorded != self.data_words:
+            self.F.add(error("E_DATA_MANIFEST_MISMATCH", f"{m.files.data_manifest} counts {self.data_words:,} words "
+                             f"but training recorded a manifest of {recorded:,} (ledger start line)",
+                             "bundle the data manifest the run was trained with", m.files.data_manifest))
         words = self.ledger.words
         t = self.track
         self.required = [n for n, w in zip(t.names, t.schedule, strict=True) if w <= words]
@@ -367,6 +372,19 @@ class _Checks:
                     self._ck_lines[str(obj.get("name"))] = obj
         return self._ck_lines
 
+    def _ledger_start(self) -> dict[str, Any]:
+        """The ledger's (verified) start line."""
+        import json
+
+        rel = self.rep.manifest["files"]["ledger"] if self.rep.manifest else "ledger.jsonl"
+        with open(self.root / rel, encoding="utf-8") as f:
+            first = f.readline()
+        try:
+            obj = json.loads(first)
+        except ValueError:
+            return {}
+        return obj if isinstance(obj, dict) else {}
+
     def _files_match(self, where: str, folder: Path, meta: dict[str, Any]) -> None:
         """The checkpoint's files are the ones the ledger hashed when training saved it."""
         from babylm.tracks.ledger import file_sha256
@@ -421,7 +439,11 @@ class _Checks:
         if m.model_location.kind != "local" or not self.required:
             return
         cfg_path = self.root / m.model_location.path / self.required[-1] / "config.json"
-        seq_len = fact.seq_len
+        start = self._ledger_start()
+        seq_len = start.get("seq_len") or fact.seq_len  # the chain-verified figure first
+        if fact.seq_len is not None and start.get("seq_len") and fact.seq_len != start["seq_len"]:
+            self.F.add(error("E_FACT_SEQ_LEN", f"fact sheet seq_len {fact.seq_len} but training used "
+                             f"{start['seq_len']} (ledger start line)", "copy the ledger's figure", m.files.fact_sheet))
         if seq_len is None and m.files.run and (self.root / m.files.run).is_file():
             run = self.json(m.files.run, "E_RUN")
             seq_len = run.get("seq_len") if isinstance(run, dict) else None
@@ -435,6 +457,11 @@ class _Checks:
         except (ValueError, BabyLMError) as exc:
             self.F.add(warning("W_FLOPS_NOT_CHECKED", f"cannot recompute FLOPs: {exc}", "", m.files.fact_sheet))
             return
+        led_pt = start.get("flops_per_token")
+        if isinstance(led_pt, (int, float)) and per_token > 0 and abs(led_pt - per_token) / per_token > FLOPS_TOLERANCE:
+            self.F.add(error("E_FLOPS", f"the ledger counted {led_pt:.4g} FLOPs per token; the analytic formula for "
+                             f"the submitted config gives {per_token:.4g}", "train and count with the harness's formula",
+                             m.files.ledger))
         analytic = per_token * self.ledger.tokens
         self.rep.summary["flops"] = {"claimed": fact.train_flops, "analytic": analytic,
                                      "tolerance": FLOPS_TOLERANCE, "per_token": per_token}

@@ -371,6 +371,8 @@ CORPUS: list[Bad] = [
     Bad("tampered_weights", "E_CHECKPOINT_FILES", _tampered_weights),
     Bad("words_over_budget", "E_WORDS_OVER_BUDGET", edit_json("data_manifest.json", lambda m: _set(m, "total_words", 10**9))),
     Bad("data_file_changed", "E_DATA_FILES", _data_file_changed),
+    Bad("data_manifest_swapped", "E_DATA_MANIFEST_MISMATCH", edit_json("data_manifest.json", lambda m: (
+        _set(m, "total_words", 1100), _set(m["files"][0], "words", 1100)))),
     Bad("data_manifest_wrong_format", "E_DATA_MANIFEST_FORMAT", edit_json("data_manifest.json", lambda m: _set(m, "format", "x"))),
     Bad("ledger_line_edited", "E_LEDGER_CHAIN", _ledger_edited),
     Bad("ledger_line_removed", "E_LEDGER_CHAIN", _ledger_line_removed),
@@ -400,6 +402,7 @@ CORPUS: list[Bad] = [
     Bad("results_missing_checkpoint", "E_RESULTS_CHECKPOINT", edit_json("results.json", lambda m: m["checkpoints"].pop("chck_2M"))),
     Bad("results_from_other_weights", "E_RESULTS_HASH", edit_json("results.json", lambda m: _set(m["checkpoints"]["chck_1M"], "content_hash", "f" * 64))),
     Bad("flops_claim_doubled", "E_FLOPS", edit_json("fact_sheet.json", lambda m: _set(m, "train_flops", m["train_flops"] * 2))),
+    Bad("fact_seq_len_mismatch", "E_FACT_SEQ_LEN", edit_json("fact_sheet.json", lambda m: _set(m, "seq_len", 64))),
     Bad("fact_words_mismatch", "E_FACT_WORDS", edit_json("fact_sheet.json", lambda m: _set(m, "words_seen", 1))),
     Bad("fact_params_mismatch", "E_FACT_PARAMS", edit_json("fact_sheet.json", lambda m: _set(m, "n_params", 10))),
     Bad("fact_sheet_schema", "E_FACT_SHEET_SCHEMA", edit_json("fact_sheet.json", lambda m: _set(m, "n_params", -5))),

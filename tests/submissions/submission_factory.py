@@ -93,7 +93,8 @@ def make_run(run_dir: Path, n_checkpoints: int = 3, seed: int = 0, n_layer: int 
         model.save_pretrained(folder, safe_serialization=True)
         tok.save_pretrained(folder)
 
-    led = Ledger(run_dir, track, flops_per_token=fpt, save_fn=save, info={"arch": "gpt2-tiny", "seq_len": SEQ_LEN})
+    led = Ledger(run_dir, track, flops_per_token=fpt, save_fn=save, info={"arch": "gpt2-tiny", "seq_len": SEQ_LEN,
+                                                                     "data_manifest_total_words": 1200})
     target = track.schedule[n_checkpoints - 1] + 200
     while led.words < target:
         led.after_step(words=250, tokens=300)
