@@ -25,7 +25,7 @@ class RespectWorld:
     n_objects: int = 10
     n_targets: tuple[int, int] = (2, 3)  # inclusive range
     max_turns: int = 6
-    synonym_rate: float = 0.6
+    synonym_rate: float = 0.5  # the protocol default too
     noise: float = 0.1
     lexicon: Lexicon = field(default=DEFAULT_LEXICON)
 
