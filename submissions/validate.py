@@ -275,6 +275,10 @@ class _Checks:
         except BabyLMError as exc:
             self.F.add(error("E_LEDGER", f"{rel}: {exc}", exc.hint or "bundle the run's unmodified ledger", rel))
             return
+        except (UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:  # binary or odd JSON values
+            self.F.add(error("E_LEDGER", f"{rel}: unreadable ({type(exc).__name__}: {str(exc)[:200]})",
+                             "bundle the unmodified ledger written by training", rel))
+            return
         if not rep.ok:
             for e in list(rep.errors)[:5]:
                 text = str(e)
@@ -294,6 +298,10 @@ class _Checks:
         if rep.cap_exceeded or rep.words > self.track.exposure_cap:
             self.F.add(error("E_EXPOSURE_CAP", f"{rel}: {rep.words:,} words seen, over the exposure cap of "
                              f"{self.track.exposure_cap:,}", "submit the checkpoints before the cap only", rel))
+        led_ed = getattr(rep, "edition", None)
+        if led_ed is not None and led_ed != m.edition:
+            self.F.add(warning("W_EDITION_MISMATCH", f"{rel}: trained under the {led_ed} rules, submitted to "
+                               f"{m.edition}", "check the budgets and schedule of the edition you submit to", rel))
         ltrack = getattr(rep, "track", None)
         if ltrack and str(ltrack).split("/")[-1] != self.track.name:
             self.F.add(error("E_TRACK_MISMATCH", f"{rel}: ledger track {ltrack!r} but submission.json says "
@@ -568,6 +576,9 @@ class _Checks:
         items = t.get("items")
         n = t.get("n_items")
         exp = self._expected(tname, split)
+        if isinstance(items, list) and not all(isinstance(i, dict) for i in items):
+            self.F.add(error("E_RESULTS_SCHEMA", f"{where}: every item must be an object", "re-run the evaluation", rel))
+            return
         if isinstance(items, list):
             if n is not None and n != len(items):
                 self.F.add(error("E_ITEM_COUNT", f"{where}: n_items {n} but {len(items)} items", "", rel))
