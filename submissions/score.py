@@ -53,7 +53,7 @@ class ScoreSummary:
 
 # ----------------------------------------------------------------- jobs (run anywhere, pure data in/out)
 
-_SCORERS: dict[tuple[str, str, str], Any] = {}
+_SCORERS: dict[tuple[str, str, str, str | None], Any] = {}
 
 
 def _plugins(job: dict[str, Any]) -> None:
@@ -65,14 +65,15 @@ def _plugins(job: dict[str, Any]) -> None:
             getattr(m, fn)()
 
 
-def _scorer(path: str, backend: str, compat: str) -> Any:
+def _scorer(path: str, backend: str, compat: str, revision: str | None = None) -> Any:
+    """A scorer for a local checkpoint folder, or a Hub repo at a revision (kept for the next job)."""
     from babylm.evaluation.scorers import make_scorer
 
-    key = (path, backend, compat)
+    key = (path, backend, compat, revision)
     if key not in _SCORERS:
         if len(_SCORERS) >= 2:
             _SCORERS.clear()
-        _SCORERS[key] = make_scorer(path, backend, compat=compat)  # type: ignore[arg-type]
+        _SCORERS[key] = make_scorer(path, backend, compat=compat, revision=revision)  # type: ignore[arg-type]
     return _SCORERS[key]
 
 
@@ -164,9 +165,31 @@ def _preds_job(job: dict[str, Any], spec: Any, items: list[Any]) -> dict[str, An
             "score": score}
 
 
+HUB_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*"]
+
+
+def _fetch_hub(repo: str, revision: str) -> str | dict[str, Any]:
+    """Download one Hub revision (data files only, never code or pickles) and check it like a local
+    checkpoint; returns the folder, or {"error": ...} when the static checks refuse it."""
+    from huggingface_hub import snapshot_download
+
+    from babylm.submissions.safe_load import check_checkpoint_static
+
+    folder = snapshot_download(repo_id=repo, revision=revision, allow_patterns=HUB_PATTERNS)
+    errors = [f for f in check_checkpoint_static(Path(folder), f"{repo}@{revision}") if f.severity == "error"]
+    if errors:
+        return {"error": "; ".join(f"{f.code}: {f.message}" for f in errors[:3])}
+    return str(folder)
+
+
 def _reeval_job(job: dict[str, Any], spec: Any, items: list[Any]) -> dict[str, Any]:
     """Evaluate the checkpoint here and compare with the claim."""
-    scorer = _scorer(job["path"], job["backend"], job["compat"])
+    path = job["path"]
+    if job.get("revision"):
+        path = _fetch_hub(path, job["revision"])
+        if isinstance(path, dict):
+            return path
+    scorer = _scorer(path, job["backend"], job["compat"])
     flat = scorer.score([c for it in items for c in it.candidates])  # batched; scores are batch-invariant
     scores, k = [], 0
     for it in items:
@@ -244,7 +267,8 @@ def plan_jobs(
             job["claimed_rows"] = _claimed_rows(job, t)
             jobs.append(job)
     sampled: list[str] = []
-    if gold is not None and manifest.model_location.kind == "local" and sample > 0:
+    loc = manifest.model_location
+    if gold is not None and sample > 0:
         rng = random.Random(f"{sid}:{seed}")
         sampled = sorted(rng.sample(required, min(sample, len(required))), key=required.index)
         for ck in sampled:
@@ -255,7 +279,8 @@ def plan_jobs(
                     continue
                 jobs.append(dict(common, kind="reeval", checkpoint=ck, task=task, content_hash=content_hashes[ck],
                                  claimed_score=t.get("score"),
-                                 path=str((root / manifest.model_location.path / ck).resolve())))
+                                 path=str((root / loc.path / ck).resolve()) if loc.kind == "local" else loc.repo,
+                                 revision=None if loc.kind == "local" else loc.revisions[ck]))
     return jobs, sampled
 
 

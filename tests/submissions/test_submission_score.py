@@ -132,3 +132,39 @@ def test_organizer_compat_wins_over_the_claimed_one(fresh_bundle: Path, gold: Pa
     assert set(df.scorer) == {"gold/causal/babylm"}
     with pytest.raises(BabyLMError, match="unknown compat"):
         _score(fresh_bundle, url, gold, compat="lenient")
+
+
+def _hub_bundle(bundle: Path) -> None:
+    """Turn the local bundle into one whose checkpoints live on the Hub (one branch per checkpoint)."""
+    import shutil
+
+    shutil.move(str(bundle / "checkpoints"), str(bundle.parent / "hub_copy"))
+    m = json.loads((bundle / "submission.json").read_text())
+    m["model_location"] = {"kind": "hub", "repo": "team/tiny", "revisions": {c: c for c in ("chck_1M", "chck_2M", "chck_3M")}}
+    (bundle / "submission.json").write_text(json.dumps(m))
+
+
+def test_hub_checkpoints_are_fetched_checked_and_reevaluated(fresh_bundle: Path, gold: Path, tmp_path: Path,
+                                                            monkeypatch) -> None:
+    import huggingface_hub
+
+    _hub_bundle(fresh_bundle)
+    fetched = []
+
+    def fake_download(repo_id: str, revision: str, allow_patterns: list[str]) -> str:
+        fetched.append((repo_id, revision))
+        return str(fresh_bundle.parent / "hub_copy" / revision)
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_download)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    s = _score(fresh_bundle, url, gold, sample=1)
+    assert s.failures == [] and fetched == [("team/tiny", s.sampled_checkpoints[0])]
+    df = Store(url).scores_frame([s.submission_id], task_level_only=True)
+    assert (df.metric == "accuracy:reeval").sum() == 1
+    # a revision whose files the static checks refuse is a failed job, never loaded
+    cfg = fresh_bundle.parent / "hub_copy" / s.sampled_checkpoints[0] / "config.json"
+    c = json.loads(cfg.read_text())
+    c["auto_map"] = {"AutoModelForCausalLM": "evil.Model"}
+    cfg.write_text(json.dumps(c))
+    s2 = _score(fresh_bundle, f"sqlite:///{tmp_path / 's2.db'}", gold, sample=1)
+    assert [f["kind"] for f in s2.failures] == ["reeval"] and "E_AUTO_MAP" in s2.failures[0]["error"]
