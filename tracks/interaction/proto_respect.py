@@ -169,10 +169,11 @@ class RespectProtocol(RefGameProtocol):
 
     def aggregate(self, round_: int) -> Any:
         examples: list[dict] = []
+        logged = self.logged_turns(range(round_ + 1), "listener")  # one read of the log
         for r in range(round_ + 1):
             labels = self._decoded(r)
             turns, labs = [], []
-            for t in self.logged_turns([r], "listener"):
+            for t in (t for t in logged if t["round"] == r):
                 lab = labels.get(f"{t['episode']}/{t['turn']}")
                 if lab is None:  # a teacher answer that did not parse: no training signal
                     continue
