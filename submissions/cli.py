@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("score")
     def score_cmd(
-        bundle: Path = typer.Argument(..., help="Bundle folder, .zip or .tar.gz."),
+        bundles: list[Path] = typer.Argument(..., help="Bundle folders, .zip or .tar.gz (several: one job pool)."),
         store: str = typer.Option(..., help="Results store: sqlite:///path.db, a file path, or postgresql://..."),
         gold: Path = typer.Option(None, help="Organizers' data root with gold labels (may hold unseen items)."),
         executor: str = typer.Option("inprocess", help="inprocess or ray."),
@@ -88,27 +88,34 @@ def register(app: typer.Typer) -> None:
         plugin: list[str] = typer.Option(None, help="'module:function' to call first (registers extra tasks)."),
         reeval_task: list[str] = typer.Option(None, help="Re-evaluate only these tasks (repeatable; default all)."),
         workdir: Path = typer.Option(None, help="Where to extract an archive."),
-        as_json: bool = typer.Option(False, "--json", help="Print JSON: submission_id, store, valid, jobs_total, "
-                                     "jobs_run, jobs_skipped, rows_inserted, flags_added, flags, failures, "
-                                     "sampled_checkpoints, executor."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON: per bundle {submission_id, store, valid, "
+                                     "jobs_total, jobs_run, jobs_skipped, rows_inserted, flags_added, flags, failures, "
+                                     "sampled_checkpoints, executor}; one object for one bundle, a list for several."),
     ) -> None:
-        """Organizers: validate a bundle, score it against gold, re-evaluate a sample, write the store."""
-        from babylm.submissions.score import score_bundle
+        """Organizers: validate bundles, score them against gold, re-evaluate a sample, write the store."""
+        from babylm.submissions.score import score_bundle, score_bundles
 
-        s = score_bundle(bundle, store, gold=gold, executor=executor, address=address, num_cpus=num_cpus,
-                         gpus_per_job=gpus_per_job, sample=sample, seed=seed, tolerance=tolerance,
-                         allow_scaled=allow_scaled, load=load, workdir=workdir, plugins=plugin or [], progress=not as_json,
-                         reeval_tasks=reeval_task or None, compat=compat)
+        opts = dict(gold=gold, executor=executor, address=address, num_cpus=num_cpus, gpus_per_job=gpus_per_job,
+                    sample=sample, seed=seed, tolerance=tolerance, allow_scaled=allow_scaled, load=load,
+                    workdir=workdir, plugins=plugin or [], progress=not as_json, reeval_tasks=reeval_task or None,
+                    compat=compat)
+        if len(bundles) == 1:  # an invalid bundle is a user error (exit 2)
+            summaries = [score_bundle(bundles[0], store, **opts)]  # type: ignore[arg-type]
+        else:
+            summaries = score_bundles(bundles, store, **opts)  # type: ignore[arg-type]
 
         def render(c) -> None:
-            c.print(f"[bold]{s.submission_id}[/] -> {s.store}")
-            c.print(f"jobs: {s.jobs_run} run, {s.jobs_skipped} already stored, {len(s.failures)} failed; "
-                    f"{s.rows_inserted} new score rows; re-evaluated: {', '.join(s.sampled_checkpoints) or '-'}")
-            for f in s.flags:
-                c.print(f"[yellow]flag[/] {f.get('checkpoint') or ''}/{f.get('task') or ''}: {f['reason']}")
-            for f in s.failures:
-                c.print(f"[red]failed[/] {f['checkpoint']}/{f['task']} ({f['kind']}): {f['error']}")
+            for s in summaries:
+                c.print(f"[bold]{s.submission_id or '(invalid bundle)'}[/] -> {s.store}")
+                if s.valid:
+                    c.print(f"jobs: {s.jobs_run} run, {s.jobs_skipped} already stored, {len(s.failures)} failed; "
+                            f"{s.rows_inserted} new score rows; re-evaluated: {', '.join(s.sampled_checkpoints) or '-'}")
+                for f in s.flags:
+                    c.print(f"[yellow]flag[/] {f.get('checkpoint') or ''}/{f.get('task') or ''}: {f['reason']}")
+                for f in s.failures:
+                    c.print(f"[red]failed[/] {f['checkpoint'] or ''}/{f['task'] or ''} ({f['kind']}): {f['error']}")
 
-        emit(s.to_dict(), as_json, render)
-        if s.failures:
+        docs = [s.to_dict() for s in summaries]
+        emit(docs[0] if len(docs) == 1 else docs, as_json, render)
+        if any(s.failures or not s.valid for s in summaries):
             raise typer.Exit(1)

@@ -367,12 +367,51 @@ def score_bundle(
     reeval_tasks: list[str] | None = None,
     compat: str = "babylm",
 ) -> ScoreSummary:
-    """Validate and score one bundle into the store (see the module docstring).
+    """Validate and score one bundle into the store (see the module docstring); an invalid bundle raises
+    BabyLMError and writes nothing.
 
     `report`: a ValidationReport of this very bundle made by the caller with the same options (skips
     validating twice, e.g. in the demo). `reeval_tasks`: re-evaluate only these tasks (None: all).
     `compat`: how the organizer scores (ties count 0.5 under "babylm"), whatever the bundle claims.
     """
+    summaries = score_bundles(
+        [bundle], store_url, gold=gold, executor=executor, address=address, num_cpus=num_cpus,
+        gpus_per_job=gpus_per_job, sample=sample, seed=seed, tolerance=tolerance, allow_scaled=allow_scaled,
+        load=load, workdir=workdir, plugins=plugins, progress=progress, reports=[report] if report else None,
+        reeval_tasks=reeval_tasks, compat=compat,
+    )
+    s = summaries[0]
+    if not s.valid:
+        raise BabyLMError(f"bundle is invalid, nothing was written: {s.failures[0]['error']}",
+                          "run `babylm validate BUNDLE` for the full report")
+    return s
+
+
+def score_bundles(
+    bundles: list[Path],
+    store_url: str,
+    *,
+    gold: Path | None = None,
+    executor: str = "inprocess",
+    address: str | None = None,
+    num_cpus: int | None = None,
+    gpus_per_job: float = 0.0,
+    sample: int = 2,
+    seed: int = 0,
+    tolerance: float = DEFAULT_TOLERANCE,
+    allow_scaled: bool = False,
+    load: bool = True,
+    workdir: Path | None = None,
+    plugins: list[str] | None = None,
+    progress: bool = True,
+    reports: list[Any] | None = None,
+    reeval_tasks: list[str] | None = None,
+    compat: str = "babylm",
+) -> list[ScoreSummary]:
+    """Score several bundles in one pass: every (submission, checkpoint, task) job of every valid bundle
+    goes to one executor. An invalid bundle gets a summary with valid=False and writes nothing."""
+    from babylm.leaderboard.store import Store
+    from babylm.submissions.executors import make_executor
     from babylm.submissions.validate import validate_bundle
 
     if compat not in ("babylm", "official"):
@@ -382,83 +421,94 @@ def score_bundle(
     if gold is not None and not Path(gold).is_dir():
         raise BabyLMError(f"gold data folder not found: {gold}", "pass the organizers' data root with --gold")
     gold = Path(gold).resolve() if gold is not None else None
-    own_report = report is None
-    if report is None:
-        report = validate_bundle(bundle, allow_scaled=allow_scaled, load=load, data_root=gold, workdir=workdir,
-                                 progress=progress)
+    own = reports is None
+    if reports is None:
+        reports = []
+        for i, b in enumerate(bundles):
+            wd = None if workdir is None else Path(workdir) / f"bundle{i}"
+            reports.append(validate_bundle(b, allow_scaled=allow_scaled, load=load, data_root=gold, workdir=wd,
+                                           progress=progress))
+    summaries: list[ScoreSummary] = []
     try:
-        return _score_validated(report, store_url, gold=gold, executor=executor, address=address,
-                                num_cpus=num_cpus, gpus_per_job=gpus_per_job, sample=sample, seed=seed,
-                                tolerance=tolerance, plugins=plugins, progress=progress, reeval_tasks=reeval_tasks,
-                                compat=compat)
+        valid = [r for r in reports if r.ok and r.submission_id is not None and r.root is not None]
+        for r in reports:
+            if r not in valid:
+                errs = "; ".join(f"{f.code}: {f.message}" for f in r.findings.errors[:3])
+                summaries.append(ScoreSummary(submission_id=r.submission_id or "", store=str(store_url), valid=False,
+                                              executor=executor, failures=[{"checkpoint": None, "task": None,
+                                                                            "kind": "validate", "error": errs}]))
+        if not valid:
+            return summaries
+        ex = make_executor(executor, address=address, num_cpus=num_cpus, gpus_per_job=gpus_per_job)
+        store = Store(store_url)
+        try:
+            todo: list[dict[str, Any]] = []
+            by_sid: dict[str, ScoreSummary] = {}
+            for r in valid:
+                summary, jobs = _prepare(r, store, gold=gold, sample=sample, seed=seed, tolerance=tolerance,
+                                         plugins=plugins, reeval_tasks=reeval_tasks, compat=compat)
+                summary.executor = executor
+                by_sid[summary.submission_id] = summary
+                summaries.append(summary)
+                todo += jobs
+            _run(ex, todo, store, by_sid, progress)
+        finally:
+            ex.close()
+            store.close()
     finally:
-        if own_report:
-            report.cleanup()
+        if own:
+            for r in reports:
+                r.cleanup()
+    return summaries
 
 
-def _score_validated(report: Any, store_url: str, *, gold: Path | None, executor: str, address: str | None,
-                     num_cpus: int | None, gpus_per_job: float, sample: int, seed: int, tolerance: float,
-                     plugins: list[str], progress: bool, reeval_tasks: list[str] | None,
-                     compat: str) -> ScoreSummary:
-    from babylm.leaderboard.store import Store
-    from babylm.submissions.bundle import checkpoint_content_hash
-    from babylm.submissions.executors import make_executor
+def _prepare(report: Any, store: Any, *, gold: Path | None, sample: int, seed: int, tolerance: float,
+             plugins: list[str], reeval_tasks: list[str] | None, compat: str) -> tuple[ScoreSummary, list[dict[str, Any]]]:
+    """Write a valid submission's facts and checkpoints; return its summary and the jobs still to run."""
+    from babylm.submissions.bundle import SubmissionManifest, checkpoint_content_hash
 
-    if not report.ok or report.submission_id is None or report.root is None:
-        errs = "; ".join(f"{f.code}: {f.message}" for f in report.findings.errors[:3])
-        raise BabyLMError(f"bundle is invalid, nothing was written: {errs}",
-                          "run `babylm validate BUNDLE` for the full report")
     root, sid = report.root, report.submission_id
-    from babylm.submissions.bundle import SubmissionManifest
-
     manifest = SubmissionManifest.model_validate(report.manifest)
     fact = report.summary.get("fact_sheet") or {}
-    ex = make_executor(executor, address=address, num_cpus=num_cpus, gpus_per_job=gpus_per_job)
-    store = Store(store_url)
-    summary = ScoreSummary(submission_id=sid, store=store.url, valid=True, executor=executor)
-    try:
-        teacher = (fact.get("teacher") or {}).get("model_id")
-        store.upsert_submission(
-            submission_id=sid, team=manifest.team, model=manifest.model, edition=manifest.edition,
-            track=manifest.track, backend=manifest.backend, n_params=fact.get("n_params"),
-            train_flops=fact.get("train_flops"), words_seen=fact.get("words_seen"), teacher=teacher,
-            meta=_meta(report), synthetic=False,
-        )
-        rep_dict = report.to_dict()
-        old = store.submission(sid) or {}
-        if json.dumps(old.get("validation_report"), sort_keys=True) != json.dumps(rep_dict, sort_keys=True):
-            store.set_validation_report(sid, rep_dict)
-        hashes: dict[str, str] = {}
-        ledger = report.summary.get("ledger") or {}
-        required = list(report.summary.get("required_checkpoints", []))
-        for ck in required:
-            folder = root / (manifest.model_location.path or "") / ck
-            hashes[ck] = checkpoint_content_hash(folder) if folder.is_dir() else f"hub:{ck}"
-            meta = json.loads((folder / "babylm_checkpoint.json").read_text()) if folder.is_dir() else {}
-            store.upsert_checkpoint(submission_id=sid, name=ck, words_seen=int(ledger["checkpoints"][ck]),
-                                    train_flops=meta.get("train_flops"), content_hash=hashes[ck])
-        jobs, summary.sampled_checkpoints = plan_jobs(
-            root, manifest, report, gold=gold, sample=sample, seed=seed, tolerance=tolerance, plugins=plugins,
-            content_hashes=hashes, reeval_tasks=reeval_tasks, compat=compat,
-        )
-        claimed_compat = jobs[0]["claimed_compat"] if jobs else compat
-        if claimed_compat != compat:
-            reason = f"results were computed with compat '{claimed_compat}'; the organizers score with '{compat}'"
-            new = store.add_flag(submission_id=sid, reason=reason, by=SCORER_BY)
-            summary.flags.append({"reason": reason, "checkpoint": None, "task": None})
-            summary.flags_added += int(new)
-        summary.jobs_total = len(jobs)
-        done = _done_keys(store, sid)
-        todo = [j for j in jobs if (j["checkpoint"], j["task"], j["kind"] == "reeval") not in done]
-        summary.jobs_skipped = len(jobs) - len(todo)
-        _run(ex, todo, store, summary, progress)
-    finally:
-        ex.close()
-        store.close()
-    return summary
+    summary = ScoreSummary(submission_id=sid, store=store.url, valid=True)
+    teacher = (fact.get("teacher") or {}).get("model_id")
+    store.upsert_submission(
+        submission_id=sid, team=manifest.team, model=manifest.model, edition=manifest.edition,
+        track=manifest.track, backend=manifest.backend, n_params=fact.get("n_params"),
+        train_flops=fact.get("train_flops"), words_seen=fact.get("words_seen"), teacher=teacher,
+        meta=_meta(report), synthetic=False,
+    )
+    rep_dict = report.to_dict()
+    old = store.submission(sid) or {}
+    if json.dumps(old.get("validation_report"), sort_keys=True) != json.dumps(rep_dict, sort_keys=True):
+        store.set_validation_report(sid, rep_dict)
+    hashes: dict[str, str] = {}
+    ledger = report.summary.get("ledger") or {}
+    required = list(report.summary.get("required_checkpoints", []))
+    for ck in required:
+        folder = root / (manifest.model_location.path or "") / ck
+        hashes[ck] = checkpoint_content_hash(folder) if folder.is_dir() else f"hub:{ck}"
+        meta = json.loads((folder / "babylm_checkpoint.json").read_text()) if folder.is_dir() else {}
+        store.upsert_checkpoint(submission_id=sid, name=ck, words_seen=int(ledger["checkpoints"][ck]),
+                                train_flops=meta.get("train_flops"), content_hash=hashes[ck])
+    jobs, summary.sampled_checkpoints = plan_jobs(
+        root, manifest, report, gold=gold, sample=sample, seed=seed, tolerance=tolerance, plugins=plugins,
+        content_hashes=hashes, reeval_tasks=reeval_tasks, compat=compat,
+    )
+    claimed_compat = jobs[0]["claimed_compat"] if jobs else compat
+    if claimed_compat != compat:
+        reason = f"results were computed with compat '{claimed_compat}'; the organizers score with '{compat}'"
+        new = store.add_flag(submission_id=sid, reason=reason, by=SCORER_BY)
+        summary.flags.append({"reason": reason, "checkpoint": None, "task": None})
+        summary.flags_added += int(new)
+    summary.jobs_total = len(jobs)
+    done = _done_keys(store, sid)
+    todo = [j for j in jobs if (j["checkpoint"], j["task"], j["kind"] == "reeval") not in done]
+    summary.jobs_skipped = len(jobs) - len(todo)
+    return summary, todo
 
 
-def _run(ex: Any, todo: list[dict[str, Any]], store: Any, summary: ScoreSummary, progress: bool) -> None:
+def _run(ex: Any, todo: list[dict[str, Any]], store: Any, by_sid: dict[str, ScoreSummary], progress: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from babylm.output import err_console
@@ -468,6 +518,7 @@ def _run(ex: Any, todo: list[dict[str, Any]], store: Any, summary: ScoreSummary,
                   transient=True) as bar:
         tid = bar.add_task("", total=len(todo))
         for job, res in ex.map_unordered(run_job, todo):
+            summary = by_sid[job["submission_id"]]
             bar.update(tid, advance=1, description=f"{job['checkpoint']}/{job['task']} ({job['kind']})")
             if "error" in res:
                 summary.failures.append({"checkpoint": job["checkpoint"], "task": job["task"], "kind": job["kind"],

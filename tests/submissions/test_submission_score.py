@@ -168,3 +168,26 @@ def test_hub_checkpoints_are_fetched_checked_and_reevaluated(fresh_bundle: Path,
     cfg.write_text(json.dumps(c))
     s2 = _score(fresh_bundle, f"sqlite:///{tmp_path / 's2.db'}", gold, sample=1)
     assert [f["kind"] for f in s2.failures] == ["reeval"] and "E_AUTO_MAP" in s2.failures[0]["error"]
+
+
+def test_several_bundles_share_one_job_pool(run_cli, built: tuple[Path, Path], tmp_path: Path) -> None:
+    import shutil
+
+    bundle, gold = built
+    other = tmp_path / "other"
+    shutil.copytree(bundle, other)
+    m = json.loads((other / "submission.json").read_text())
+    m["model"] = "second-model"
+    (other / "submission.json").write_text(json.dumps(m))
+    broken = tmp_path / "broken"
+    shutil.copytree(bundle, broken)
+    (broken / "ledger.jsonl").write_text("not a ledger\n")
+    db = tmp_path / "s.db"
+    r = run_cli("score", bundle, other, broken, "--store", f"sqlite:///{db}", "--gold", gold, "--allow-scaled",
+                "--sample", "1", "--no-load", "--plugin", "submission_factory:register_toy_task", "--json")
+    assert r.code == 1, r.output  # one bundle was invalid
+    docs = json.loads(r.stdout)
+    assert [d["valid"] for d in docs] == [False, True, True]  # invalid ones first, nothing written for them
+    assert "E_LEDGER" in docs[0]["failures"][0]["error"]
+    assert all(d["jobs_run"] == 4 for d in docs[1:])
+    assert Store(f"sqlite:///{db}").counts()["submissions"] == 2
