@@ -78,8 +78,9 @@ class BundleFiles(BaseModel):
     run: str | None = "run.json"
     results: str | None = None
     predictions: str | None = None
+    interaction_ledger: str | None = None  # word_ledger.json of an interaction run (teacher/student words)
 
-    @field_validator("data_manifest", "ledger", "fact_sheet", "run", "results", "predictions")
+    @field_validator("data_manifest", "ledger", "fact_sheet", "run", "results", "predictions", "interaction_ledger")
     @classmethod
     def _rel(cls, v: str | None) -> str | None:
         return None if v is None else _safe_relpath(v)

@@ -706,11 +706,44 @@ class _Checks:
                 self.F.add(error("E_TEACHER_WORDS", f"fact sheet says the student read {teacher.words:,} teacher words "
                                  f"but the ledger saw only {self.ledger.words:,} words in all",
                                  "teacher words must pass through the ledger", m.files.fact_sheet))
+        self._interaction_ledger(m, teacher.words, fact.student_generated_words)
         cap = t.student_generation_cap
         gen = fact.student_generated_words
         if cap is not None and gen is not None and gen > cap:
             self.F.add(error("E_STUDENT_GEN_CAP", f"student generated {gen:,} words, over the cap of {cap:,}",
                              "stop generation at the cap", m.files.fact_sheet))
+
+    def _interaction_ledger(self, m: Any, teacher_words: int, student_words: int | None) -> None:
+        """The interaction word ledger (babylm.interaction_ledger/1), when bundled, backs the fact sheet."""
+        rel = m.files.interaction_ledger
+        if not rel or not (self.root / rel).is_file():
+            return
+        data = self.json(rel, "E_INTERACTION_LEDGER")
+        if not isinstance(data, dict) or data.get("format") != "babylm.interaction_ledger/1" or not isinstance(
+                data.get("counts"), dict):
+            self.F.add(error("E_INTERACTION_LEDGER", f"{rel}: not a babylm.interaction_ledger/1 file with counts",
+                             "bundle the word_ledger.json of the interaction run", rel))
+            return
+        counts = data["counts"]
+        seen = counts.get("teacher_visible")
+        if seen != teacher_words:
+            self.F.add(error("E_TEACHER_WORDS", f"fact sheet says the student read {teacher_words:,} teacher words; "
+                             f"the interaction ledger counted {seen!r}", "copy the ledger's teacher_visible count",
+                             rel))
+        gen = counts.get("student_generated")
+        if student_words is not None and gen != student_words:
+            self.F.add(error("E_STUDENT_WORDS", f"fact sheet says the student generated {student_words:,} words; the "
+                             f"interaction ledger counted {gen!r}", "copy the ledger's student_generated count", rel))
+        t = self.track
+        if t.teacher_words_count and isinstance(seen, int) and isinstance(counts.get("corpus"), int):
+            total = counts["corpus"] + seen
+            if total > t.word_budget:
+                self.F.add(error("E_WORDS_OVER_BUDGET", f"{rel}: {counts['corpus']:,} corpus + {seen:,} teacher words "
+                                 f"= {total:,}, over the {t.word_budget:,}-word budget", "read fewer words", rel))
+        cap = t.student_generation_cap
+        if cap is not None and isinstance(gen, int) and gen > cap:
+            self.F.add(error("E_STUDENT_GEN_CAP", f"{rel}: the student generated {gen:,} words, over the cap of "
+                             f"{cap:,}", "stop generation at the cap", rel))
 
     # ------------------------------------------------ checkpoints: static, then loaded
     def checkpoints(self, m: Any) -> None:

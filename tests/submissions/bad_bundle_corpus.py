@@ -356,6 +356,20 @@ def _data_file_changed(b: Path, s: Path) -> Path:
     return b
 
 
+def _interaction_ledger(teacher_visible: int) -> Callable[[Path, Path], Path]:
+    def mutate(b: Path, s: Path) -> Path:
+        _teacher("Qwen/Qwen3-0.6B", 600_000_000, 500)(b, s)
+        jsave(b / "word_ledger.json", {"format": "babylm.interaction_ledger/1", "counts": {
+            "corpus": 1200, "teacher_visible": teacher_visible, "student_generated": 40, "hidden_prompt": 0,
+            "reward": 0}})
+        m = jload(b / "submission.json")
+        m["files"]["interaction_ledger"] = "word_ledger.json"
+        jsave(b / "submission.json", m)
+        return b
+
+    return mutate
+
+
 CORPUS: list[Bad] = [
     Bad("manifest_missing", "E_MANIFEST_MISSING", _manifest_missing),
     Bad("manifest_malformed_json", "E_MANIFEST_JSON", _manifest_malformed),
@@ -408,6 +422,7 @@ CORPUS: list[Bad] = [
     Bad("fact_sheet_schema", "E_FACT_SHEET_SCHEMA", edit_json("fact_sheet.json", lambda m: _set(m, "n_params", -5))),
     Bad("teacher_not_on_allowlist", "E_TEACHER_NOT_ALLOWED", _teacher("openai/gpt-5", 10**12, 100)),
     Bad("teacher_on_track_without_teachers", "E_TEACHER_NOT_ALLOWED", _teacher_on_strict),
+    Bad("teacher_words_not_in_word_ledger", "E_TEACHER_WORDS", _interaction_ledger(300)),
     Bad("teacher_words_over_budget", "E_WORDS_OVER_BUDGET", _teacher("Qwen/Qwen3-0.6B", 600_000_000, 9_500)),
 ]
 

@@ -72,3 +72,12 @@ def test_archive_extraction_folder_is_cleaned_up(built: tuple[Path, Path], tmp_p
     tmp = rep.tmpdir
     rep.cleanup()
     assert not tmp.exists() and rep.tmpdir is None
+
+
+def test_interaction_ledger_that_agrees_passes(fresh_bundle: Path) -> None:
+    from bad_bundle_corpus import _interaction_ledger
+
+    _interaction_ledger(500)(fresh_bundle, fresh_bundle / "sentinel")
+    rep = validate_bundle(fresh_bundle, allow_scaled=True, load=False)
+    assert rep.ok, [f.to_dict() for f in rep.findings.errors]
+    assert rep.summary["teacher"]["model_id"] == "Qwen/Qwen3-0.6B"
