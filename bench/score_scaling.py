@@ -65,6 +65,9 @@ def main() -> None:
     print(f"ray, {args.workers} workers:        {t_ray:7.2f} s  (+ {t_start:.2f} s to start Ray)")
     print(f"speed-up ray/in-process: {t_in / t_ray:5.2f}x  (with start-up {t_in / (t_ray + t_start):.2f}x)")
     print(f"stores equal: {same}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
+    import shutil
+
+    shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":
