@@ -29,6 +29,8 @@ DEFAULT_BATCH = 128
 DEFAULT_MAX_TOKENS = 16384  # padded tokens per forward pass
 MIN_SHARED_CONTEXT = 8  # contexts at least this long, shared by several requests, are run once
 MIN_SHARED_PREFIX = 3  # sentence prefixes shared this long run once (deep models only)
+MAX_GROUP = 8  # small groups keep the shared prefix long and the padding low
+REST_SLACK = 0  # rests batched together have equal length: padding is paid in full by every layer
 DEEP_BODY = 2048  # n_layer x width from which a second (cached) forward costs less than it saves
 
 
@@ -197,7 +199,7 @@ class CausalScorer:
             rest, run, shared = [], [plain[0]], len(plain[0][0])
             for item in [*plain[1:], None]:
                 lcp = _lcp(run[-1][0], item[0]) if item is not None else 0
-                if lcp >= MIN_SHARED_PREFIX:
+                if lcp >= MIN_SHARED_PREFIX and len(run) < MAX_GROUP:
                     run.append(item)
                     shared = min(shared, lcp)
                     continue
@@ -208,81 +210,82 @@ class CausalScorer:
                 if item is not None:
                     run, shared = [item], len(item[0])
             plain = rest
-        groups.sort(key=lambda g: len(g[0]))
+        # batch groups of similar total length together: little padding in either pass
+        groups.sort(key=lambda g: (len(g[0]), max(len(m[0]) for m in g[1])))
         return plain, groups
 
     def _group_batches(self, groups: list):
+        """Groups with the same prefix length (no padding in the prefix pass), limited in size."""
         batch: list = []
-        rows = 0
         for g in groups:
-            width = max(len(s) for s, _ in g[1])
-            if batch and (rows + len(g[1]) > self.batch_size or (rows + len(g[1])) * width > self.max_tokens):
+            if batch and (len(g[0]) != len(batch[0][0]) or (len(batch) + 1) * len(g[0]) > self.max_tokens
+                          or len(batch) >= self.batch_size):
                 yield batch
-                batch, rows = [], 0
+                batch = []
             batch.append(g)
-            rows += len(g[1])
         if batch:
             yield batch
 
     def _run_grouped(self, groups: list, values: dict) -> None:
-        """One forward over the distinct prefixes, then every rest against its cached prefix.
+        """One forward over the prefixes (all of one length), then the rests against the cached prefix.
 
         A target at position p is predicted by the hidden state at p - 1: from the prefix pass when
-        p - 1 < len(prefix) (identical for every member), else from the rest pass.
+        p - 1 < len(prefix) (identical for every member), else from the rest pass. Rests are sorted by
+        length and sub-batched, each sub-batch with its own copy of the prefix cache rows it needs.
         """
         import torch
 
         split = self._body_head()
         fwd = split[0] if split is not None else self.model
-        n_ctx = len(groups)
-        pw = max(len(c) for c, _ in groups)
-        pids = torch.zeros((n_ctx, pw), dtype=torch.long)
-        pmask = torch.zeros((n_ctx, pw), dtype=torch.long)
-        for g, (c, _) in enumerate(groups):
-            pids[g, : len(c)] = torch.tensor(c)
-            pmask[g, : len(c)] = 1
-        first = fwd(input_ids=pids, attention_mask=pmask, use_cache=True)
-        cache = getattr(first, "cache", None) or getattr(first, "past_key_values", None)
-        members = [(g, s, positions) for g, (_, ms) in enumerate(groups) for s, positions in ms]
-        sw = max(len(s) - 1 - len(groups[g][0]) for g, s, _ in members)
-        pre_rows, pre_cols, pre_t, pre_dst = [], [], [], []
-        rows, cols, tgts, dsts = [], [], [], []
-        for b, (g, s, positions) in enumerate(members):
-            c = len(groups[g][0])
-            for p in positions:
-                if p - 1 < c:
-                    pre_rows.append(g), pre_cols.append(p - 1), pre_t.append(s[p]), pre_dst.append((s, p))
-                else:
-                    rows.append(b), cols.append(p - 1 - c), tgts.append(s[p]), dsts.append((s, p))
-        hidden_parts, target_parts, dst_all = [], [], pre_dst + dsts
+        c = len(groups[0][0])
+        pids = torch.tensor([list(g[0]) for g in groups], dtype=torch.long)
+        first = fwd(input_ids=pids, attention_mask=torch.ones_like(pids), use_cache=True)
+        kv = _layer_kv(getattr(first, "cache", None) or getattr(first, "past_key_values", None))
         pre_out = first.last_hidden_state if split is not None else first.logits
-        hidden_parts.append(pre_out[torch.tensor(pre_rows, dtype=torch.long), torch.tensor(pre_cols, dtype=torch.long)])
-        target_parts.append(torch.tensor(pre_t, dtype=torch.long))
-        if sw > 0 and rows:
-            cache.reorder_cache(torch.tensor([g for g, _, _ in members]))
-            ids = torch.zeros((len(members), sw), dtype=torch.long)
-            smask = torch.zeros((len(members), sw), dtype=torch.long)
-            pos = torch.zeros((len(members), sw), dtype=torch.long)
-            for b, (g, s, _) in enumerate(members):
-                c = len(groups[g][0])
+        hid, tgt, dst = [], [], []
+        pre = [(gi, p, s) for gi, (_, ms) in enumerate(groups) for s, positions in ms for p in positions if p - 1 < c]
+        if pre:
+            hid.append(pre_out[torch.tensor([gi for gi, _, _ in pre]), torch.tensor([p - 1 for _, p, _ in pre])])
+            tgt.extend(s[p] for _, p, s in pre)
+            dst.extend((s, p) for _, p, s in pre)
+        members = sorted(((gi, s, [p for p in positions if p - 1 >= c]) for gi, (_, ms) in enumerate(groups)
+                          for s, positions in ms), key=lambda m: len(m[1]))
+        members = [m for m in members if m[2]]
+        start = 0
+        while start < len(members):
+            end = start + 1
+            while (end < len(members) and end - start < self.batch_size
+                   and len(members[end][1]) - len(members[start][1]) <= REST_SLACK
+                   and (end - start + 1) * (c + len(members[end][1])) <= self.max_tokens):
+                end += 1
+            sub = members[start:end]
+            start = end
+            sw = max(len(s) - 1 - c for _, s, _ in sub)
+            ids = torch.zeros((len(sub), sw), dtype=torch.long)
+            mask = torch.zeros((len(sub), c + sw), dtype=torch.long)
+            mask[:, :c] = 1
+            rows, cols = [], []
+            for b, (_, s, positions) in enumerate(sub):
                 rest = s[c:-1]
-                if rest:
-                    ids[b, : len(rest)] = torch.tensor(rest)
-                    smask[b, : len(rest)] = 1
-                pos[b] = torch.arange(c, c + sw).clamp(max=self.max_length - 1)  # padding stays in range
-            mask = torch.cat([pmask[[g for g, _, _ in members]], smask], dim=1)
-            kw = {_cache_kwarg(fwd): cache}
-            out = fwd(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, **kw)
+                ids[b, : len(rest)] = torch.tensor(rest)
+                mask[b, c: c + len(rest)] = 1
+                rows.extend([b] * len(positions))
+                cols.extend(p - 1 - c for p in positions)
+                tgt.extend(s[p] for p in positions)
+                dst.extend((s, p) for p in positions)
+            pos = torch.arange(c, c + sw).clamp(max=self.max_length - 1).expand(len(sub), sw)
+            cache = _cache_rows(kv, torch.tensor([gi for gi, _, _ in sub]))
+            out = fwd(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True,
+                      **{_cache_kwarg(fwd): cache})
             rest_out = out.last_hidden_state if split is not None else out.logits
-            hidden_parts.append(rest_out[torch.tensor(rows), torch.tensor(cols)])
-            target_parts.append(torch.tensor(tgts, dtype=torch.long))
-        hid, t = torch.cat(hidden_parts), torch.cat(target_parts)
+            hid.append(rest_out[torch.tensor(rows), torch.tensor(cols)])
+        h, t = torch.cat(hid), torch.tensor(tgt, dtype=torch.long)
         if split is not None:
-            lp = target_logprobs(hid, split[1], t)
+            lp = target_logprobs(h, split[1], t)
         else:
-            sel = hid.float()
+            sel = h.float()
             lp = sel.gather(1, t[:, None]).squeeze(1) - torch.logsumexp(sel, dim=-1)
-        for (s, p), v in zip(dst_all, lp.tolist(), strict=True):
+        for (s, p), v in zip(dst, lp.tolist(), strict=True):
             values[s][p] = v
 
     def _body_head(self) -> tuple[Any, Any] | None:
@@ -334,6 +337,25 @@ class CausalScorer:
             for p in positions:
                 dst[p] = lp_list[k]
                 k += 1
+
+
+def _layer_kv(cache: Any) -> list[tuple[Any, Any]]:
+    """(keys, values) per layer of a KV cache, across transformers cache APIs."""
+    if hasattr(cache, "layers"):
+        return [(layer.keys, layer.values) for layer in cache.layers]
+    if hasattr(cache, "key_cache"):
+        return list(zip(cache.key_cache, cache.value_cache, strict=True))
+    return [(k, v) for k, v in cache]
+
+
+def _cache_rows(kv: list[tuple[Any, Any]], rows: Any) -> Any:
+    """A fresh DynamicCache holding the given batch rows of `kv`."""
+    from transformers import DynamicCache
+
+    cache = DynamicCache()
+    for i, (k, v) in enumerate(kv):
+        cache.update(k[rows], v[rows], i)
+    return cache
 
 
 def _cache_kwarg(module: Any) -> str:
