@@ -21,6 +21,7 @@ from babylm.tracks.interaction.driver import RoundDriver, get_protocol, open_run
 from babylm.tracks.interaction.episodes import read_episodes, recount
 from babylm.tracks.interaction.learning import FitConfig, fit
 from babylm.tracks.interaction.refgame_student import Student, Vocab
+from babylm.tracks.interaction.verify import verify_run
 from babylm.tracks.rules import get_track
 
 TRACK = get_track("interaction").scaled(Fraction(1, 1000))
@@ -112,6 +113,9 @@ def test_cogen_run_logs_both_roles_and_charges_generated_words(tmp_path, variant
     counts = json.loads((tmp_path / "run" / "word_ledger.json").read_text())["counts"]
     logged = recount(turns)
     assert counts["student_generated"] == logged["student_generated"]
+    assert counts["corpus"] == logged["corpus"] > 0  # the seed demonstrations are logged as one turn
+    rep = verify_run(tmp_path / "run")
+    assert rep.ok, [c for c in rep.checks if not c.ok]
     generated = sum(len(u.split()) for c, t in zip(cands, speak, strict=True) for u in (c or [t["outputs"]]))
     assert counts["student_generated"] == generated + 2 * len(listen)
     data = json.loads((tmp_path / "run" / "rounds" / "1" / "data.json").read_text())["data"]

@@ -15,6 +15,7 @@ from babylm.tracks.interaction.learning import FitConfig, _policy_loss, fit
 from babylm.tracks.interaction.refgame_student import Student, Vocab
 from babylm.tracks.interaction.respect_games import RespectWorld, play, seed_data, training_examples
 from babylm.tracks.interaction.teachers import ScriptedTeacher
+from babylm.tracks.interaction.verify import verify_run
 from babylm.tracks.rules import get_track
 
 TRACK = get_track("interaction").scaled(Fraction(1, 1000))  # 100k words in, 1M seen
@@ -153,7 +154,11 @@ def test_respect_run_logs_decodes_and_charges_every_string(tmp_path) -> None:
     logged = recount(turns)
     assert totals["teacher_visible"] == logged["teacher_visible"] > 0
     assert totals["student_generated"] == logged["student_generated"] == 2 * len(listen)
-    assert totals["corpus"] > 0
+    assert totals["corpus"] == logged["corpus"] > 0  # the seed demonstrations are logged as one turn
+    seed = [t for t in turns if t["role"] == "corpus"]
+    assert len(seed) == 1 and seed[0]["round"] == 0 and seed[0]["episode"] == "seed"
+    rep = verify_run(tmp_path / "run")
+    assert rep.ok, [c for c in rep.checks if not c.ok]
     metrics = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert all(0 <= m["decoder_accuracy"] <= 1 and m["games"] == TINY["games"] for m in metrics)
     assert (tmp_path / "run" / "rounds" / "1" / "policy" / "model.safetensors").is_file()

@@ -5,7 +5,7 @@ One student (shared parameters) plays both roles each round (`games` games per r
   turn is logged with its log-prob under the deployed policy and its explicit outcome (+1/-1). Ledger:
   context lines and partner utterances "teacher_visible", the student's utterances (all sampled
   candidates under joint inference) and picks "student_generated", the outcome word "reward"; the seed
-  demonstrations are charged once as "corpus".
+  demonstrations are charged once as "corpus" and logged as one turn with role "corpus".
 - aggregate: all rounds' turns as training data with the loss -c * r * log pi, c = 1 for positives and
   min(pi / pi_deployed, 5) for negatives; with data sharing, successful speaker turns become listener
   data and the partner's successful descriptions become speaker data.
@@ -97,7 +97,7 @@ class CogenProtocol(RefGameProtocol):
         if round_ == 0:  # seed corpus + seed policy (redone in full if this step is resumed)
             seed_l, seed_s = self._seed()
             corpus = [e["utt"] for e in seed_l + seed_s] + ["\n".join(e["objs"]) for e in seed_l + seed_s]
-            self.run.ledger.charge_turn({"corpus": corpus}, episode="seed")
+            self.charge_seed_corpus(corpus)
             self._train([], [], -1)
         student = self.load_policy(round_ - 1)
         pid = self.policy_id(round_ - 1)

@@ -6,7 +6,8 @@ Per round r (the driver's steps):
   log-prob under the deployed policy, policy id, the partner's next utterance, the simulator's ground
   truth in `outcome`) and its text charged to the ledger: the object lines (every turn, as they are shown
   again with new state words) and the partner utterance as "teacher_visible", the student's action as
-  "student_generated"; the seed demonstrations are charged once as "corpus".
+  "student_generated"; the seed demonstrations are charged once as "corpus" and logged as one turn with
+  role "corpus".
 - decode: the deployed policy itself (decoder=student) or the run's teacher (decoder=teacher) reads each
   action and its follow-up utterance and gives a binary or ternary label; one "decoder" line per
   decoded turn is appended to the episode log and the labels go to rounds/<r>/decoded.json.
@@ -106,7 +107,7 @@ class RespectProtocol(RefGameProtocol):
         seed_l, seed_d = self.seed_examples()
         corpus = [e["utt"] for e in seed_l] + [e["window"] for e in seed_d]
         corpus += ["\n".join(e["objs"]) for e in seed_l]
-        self.run.ledger.charge_turn({"corpus": corpus}, episode="seed")
+        self.charge_seed_corpus(corpus)
         self._train([], -1)
 
     # ------------------------------------------------------------------ steps

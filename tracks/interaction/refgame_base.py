@@ -6,6 +6,7 @@ Layout inside the run folder (besides the driver's files):
   rounds/<r>/decoded.json   retrospective labels of round r (respect)
   checkpoints/<name>/       the policy when the word ledger crossed a schedule milestone
 Policies are `refgame_student.Student` folders (model.safetensors + student.json).
+The seed demonstrations are logged once, in round 0, as a turn with role "corpus" (`charge_seed_corpus`).
 """
 
 from __future__ import annotations
@@ -89,6 +90,15 @@ class RefGameProtocol(InteractionProtocol):
                         title=f"{self.name}: {title}", ylabel=key.replace("_", " "))
 
     # ------------------------------------------------------------------ episode log
+    def charge_seed_corpus(self, texts: list[str]) -> None:
+        """Charge the seed demonstrations as "corpus" and log them as one turn (role "corpus", round 0), so
+        the episode log's per-source sums equal the word ledger (`babylm interact-verify`)."""
+        deltas = self.run.ledger.charge_turn({"corpus": texts}, episode="seed")
+        self.run.log.append({
+            "round": 0, "episode": "seed", "turn": 0, "role": "corpus", "inputs": texts,
+            "ledger": deltas, "seed": self.run.seed, "extra": {"what": "seed demonstrations"},
+        })
+
     def logged_turns(self, rounds: range | list[int], role: str | None = None) -> list[dict[str, Any]]:
         from babylm.tracks.interaction.episodes import read_episodes
 
