@@ -300,8 +300,12 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
     left, right = st.columns(2)
     with left:
         st.subheader("Fact sheet")
+        teacher = meta.get("teacher") if isinstance(meta.get("teacher"), dict) else {}
         facts = {"submission": sid, "edition": str(row["edition"]), "track": row["track"], "backend": row["backend"],
-                 "teacher": row["teacher"] or "—", **(meta.get("fact_sheet") or {})}
+                 "teacher": teacher.get("model_id") or row["teacher"] or "—"}
+        if teacher:  # what the scorer stores under meta["teacher"] (the fact sheet's teacher, validated)
+            facts |= {"teacher parameters": teacher.get("n_params"), "teacher words": teacher.get("words")}
+        facts |= {k: v for k, v in (meta.get("fact_sheet") or {}).items() if k != "teacher"}
         st.table(pd.DataFrame({"field": list(facts), "value": [_show(v) for v in facts.values()]}))
     with right:
         st.subheader("Budgets used against the caps")
@@ -353,9 +357,17 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
         st.subheader("Interaction: success per round")
         long = pd.DataFrame([{"variant": v, "round": i + 1, "success": s} for v, xs in inter.items()
                              for i, s in enumerate(xs)])
+        unit = long["success"].between(0, 1).all()  # rates: a fixed 0-1 axis; other metrics (rewards) free
+        run = meta.get("interaction_run") if isinstance(meta.get("interaction_run"), dict) else {}
+        metric = run.get("metric") if isinstance(run.get("metric"), str) else "success"
         st.altair_chart(alt.Chart(long).mark_line(point=True).encode(
-            x=alt.X("round:O"), y=alt.Y("success:Q", scale=alt.Scale(domain=[0, 1])), color="variant:N")
+            x=alt.X("round:O"),
+            y=alt.Y("success:Q", title=metric, scale=alt.Scale(domain=[0, 1]) if unit else alt.Scale(zero=False)),
+            color="variant:N", tooltip=["variant", "round", alt.Tooltip("success:Q", format=".4g")])
             .properties(height=260), width="stretch")
+        if run:
+            st.caption(" · ".join(f"{k}: {v}" for k, v in run.items() if k in ("protocol", "run_id", "variant",
+                                                                                "rounds") and v is not None))
 
     st.subheader("Validation report")
     rep = row.get("validation_report")
@@ -371,6 +383,8 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
             st.json(rep)
     other = {k: v for k, v in (meta.get("interaction") or {}).items() if k not in inter} if isinstance(
         meta.get("interaction"), dict) else {}
+    if isinstance(meta.get("interaction_run"), dict):
+        other |= meta["interaction_run"]
     if other:
         with st.expander("Interaction details"):
             st.json(other)

@@ -10,6 +10,7 @@ A bundle is a folder (or a .zip / .tar.gz of one):
     all_full_preds_and_fast_scores_<backend>.json   official predictions (optional if results.json is)
     fact_sheet.json       parameters, training FLOPs, words seen, teacher
     checkpoints/chck_1M/ ...   the checkpoints (model location kind "local")
+    interaction/          an interaction run's evidence (see interaction_bundle.py)
 """
 
 from __future__ import annotations
@@ -72,23 +73,29 @@ class BundleFiles(BaseModel):
     """Bundle file names (relative paths). results and/or predictions must be present."""
 
     model_config = ConfigDict(extra="forbid")
-    data_manifest: str = "data_manifest.json"
-    ledger: str = "ledger.jsonl"
+    data_manifest: str | None = "data_manifest.json"  # null only in an interaction bundle without an LM student
+    ledger: str | None = "ledger.jsonl"  # the training ledger; null likewise
     fact_sheet: str = "fact_sheet.json"
     run: str | None = "run.json"
     results: str | None = None
     predictions: str | None = None
     interaction_ledger: str | None = None  # word_ledger.json of an interaction run (teacher/student words)
+    interaction_run: str | None = None  # folder with an interaction run's evidence (interaction_bundle.py)
 
-    @field_validator("data_manifest", "ledger", "fact_sheet", "run", "results", "predictions", "interaction_ledger")
+    @field_validator("data_manifest", "ledger", "fact_sheet", "run", "results", "predictions", "interaction_ledger",
+                     "interaction_run")
     @classmethod
     def _rel(cls, v: str | None) -> str | None:
         return None if v is None else _safe_relpath(v)
 
     @model_validator(mode="after")
     def _some_results(self) -> BundleFiles:
+        if self.interaction_run:  # the interaction evidence stands in for LM results (none before chck_1M)
+            return self
         if not self.results and not self.predictions:
             raise ValueError("files needs 'results' (results.json) and/or 'predictions' (official JSON)")
+        if not self.ledger or not self.data_manifest:
+            raise ValueError("files needs 'ledger' and 'data_manifest' (null only with 'interaction_run')")
         return self
 
 
@@ -211,13 +218,15 @@ def init_bundle(
     overwrite: bool = False,
 ) -> Path:
     """Scaffold a bundle from a training run folder (and an evaluation output folder). Returns `out`."""
+    from babylm.submissions.interaction_bundle import init_interaction_bundle, is_interaction_run
     from babylm.submissions.safe_load import count_params
     from babylm.tracks.ledger import verify_ledger
 
     run_dir, out = Path(run_dir), Path(out)
     if not run_dir.is_dir():
         raise BabyLMError(f"run folder not found: {run_dir}", "pass the --out folder of `babylm train`")
-    for need in ("ledger.jsonl", "data_manifest.json"):
+    interactive = is_interaction_run(run_dir)
+    for need in () if interactive else ("ledger.jsonl", "data_manifest.json"):
         if not (run_dir / need).is_file():
             raise BabyLMError(f"{run_dir / need} is missing", "is this a `babylm train` run folder?")
     if out.exists() and not overwrite:
@@ -233,6 +242,9 @@ def init_bundle(
             Teacher(**teacher)
         except ValueError as exc:
             raise BabyLMError(f"bad teacher: {exc}", "give --teacher, --teacher-params, --teacher-words") from None
+    if interactive:
+        return init_interaction_bundle(run_dir, team=team, model=model, out=out, results_dir=results_dir,
+                                       backend=backend, teacher=teacher)
     run = json.loads((run_dir / "run.json").read_text()) if (run_dir / "run.json").is_file() else {}
     rep = verify_ledger(run_dir / "ledger.jsonl")
     if not rep.ok:

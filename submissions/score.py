@@ -342,7 +342,11 @@ def _meta(report: Any) -> dict[str, Any]:
         "flops_check": s.get("flops"),
     }
     if s.get("teacher"):
-        meta["interaction"] = {"teacher": s["teacher"]}
+        meta["teacher"] = s["teacher"]  # {model_id, n_params, words}: shown in the fact sheet
+    variants = (s.get("interaction") or {}).get("variants")
+    if variants:  # {variant: [metric per round]}: the submission page's interaction chart
+        meta["interaction"] = variants
+        meta["interaction_run"] = {k: v for k, v in s["interaction"].items() if k != "variants"}
     return meta
 
 

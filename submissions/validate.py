@@ -170,6 +170,10 @@ class _Checks:
         self.results(m)
         self.predictions(m)
         self.interaction(m)
+        if m.files.interaction_run:
+            from babylm.submissions.validate_interaction import check_interaction_run
+
+            check_interaction_run(self, m)
         self.checkpoints(m)
 
     def manifest(self) -> Any:
@@ -222,6 +226,8 @@ class _Checks:
 
     def data_manifest(self, m: Any) -> None:
         rel = m.files.data_manifest
+        if rel is None:  # an interaction bundle whose student is no LM: no training data of its own
+            return
         data = self.json(rel, "E_DATA_MANIFEST") if (self.root / rel).is_file() else None
         if not isinstance(data, dict):
             if data is not None:
@@ -268,7 +274,7 @@ class _Checks:
         from babylm.tracks.ledger import verify_ledger
 
         rel = m.files.ledger
-        if not (self.root / rel).is_file():
+        if rel is None or not (self.root / rel).is_file():
             return
         try:
             rep = verify_ledger(self.root / rel, check_checkpoints=False)

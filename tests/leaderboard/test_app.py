@@ -165,7 +165,9 @@ def test_submission_page_with_the_scorer_meta_shape(monkeypatch: pytest.MonkeyPa
         meta={"fact_sheet": {"n_params": 1_000_000, "arch": "gpt2"}, "scale": "1/100", "data_words": 90_000,
               "budgets": {"word_budget": 100_000, "exposure_cap": 1_000_000, "student_generation_cap": None},
               "ledger_summary": {"words": 95_000, "checkpoints": {"chck_1M": 10_000}},
-              "interaction": {"teacher": {"model_id": "meta-llama/Llama-3.2-1B-Instruct"}}})
+              "teacher": {"model_id": "meta-llama/Llama-3.2-1B-Instruct", "n_params": 1_235_814_400, "words": 1200},
+              "interaction": {"teacher feedback": [0.2, 0.4]},
+              "interaction_run": {"protocol": "respect", "run_id": "respect-1", "metric": "success", "rounds": 2}})
     s.upsert_checkpoint(submission_id="real-1", name="chck_1M", words_seen=10_000, train_flops=1e12, content_hash="h")
     rows = [ScoreRow(submission_id="real-1", checkpoint="chck_1M", content_hash="h", task="blimp", metric=m,
                      value=v, subtask=sub) for m, v in (("accuracy", 0.61), ("accuracy:reeval", 0.6))
@@ -176,6 +178,10 @@ def test_submission_page_with_the_scorer_meta_shape(monkeypatch: pytest.MonkeyPa
     assert any("SCALED" in w.value for w in at.warning)
     assert at.metric[1].value.startswith("0.122")  # blimp 0.61 / 5 tasks (the others missing count 0)
     assert "Interaction details" in [e.label for e in at.expander]
+    facts = dict(zip(at.table[0].value["field"], at.table[0].value["value"], strict=True))
+    assert facts["teacher"] == "meta-llama/Llama-3.2-1B-Instruct" and facts["teacher words"] == "1,200"
+    assert facts["teacher parameters"] == "1,235,814,400"
+    assert "Interaction: success per round" in [h.value for h in at.subheader]
     assert len(at.get("progress")) == 2
     assert set(at.dataframe[0].value["metric"]) == {"accuracy", "accuracy:reeval"}
 
