@@ -31,6 +31,8 @@ def stage_leaderboard(ctx: DemoContext) -> None:
     app = start_app(url, log_path=ctx.workdir / "leaderboard_app.log")
     ctx.state["leaderboard_url"] = app.url
     console.print(f"[bold green]leaderboard:[/] {app.url}")
+    for name, query in (ctx.state.get("interaction_pages") or {}).items():
+        console.print(f"interaction entry ({name}), metric per round: {app.url}?page=submission&{query}")
     if not ctx.serve:
         app.stop()
         return

@@ -1,4 +1,5 @@
-"""Demo stage of the submissions part: bundle the demo run, validate it, score it into the SQLite store."""
+"""Demo stage of the submissions part: bundle the demo run, validate it, score it into the SQLite store;
+then the same for the interaction stage's runs (each a scaled entry on the 2025/interaction board)."""
 
 from __future__ import annotations
 
@@ -39,3 +40,29 @@ def stage_submit(ctx: Any) -> None:
     ctx.state["bundle_dir"] = bundle
     ctx.state["store_url"] = store_url
     ctx.state["submission_id"] = summary.submission_id
+    _submit_interaction(ctx, store_url)
+
+
+def _submit_interaction(ctx: Any, store_url: str) -> None:
+    """Bundle, validate and score each interaction run of the demo (no LM results: facts + curve only)."""
+    from babylm.output import console
+    from babylm.submissions.bundle import init_bundle
+    from babylm.submissions.score import score_bundle
+    from babylm.submissions.validate import validate_bundle
+
+    runs = (ctx.state.get("interaction_summary") or {}).get("runs") or {}
+    ids: dict[str, str] = {}  # run name -> the submission page's query (edition, track, id)
+    for name, run_dir in runs.items():
+        bundle = init_bundle(Path(run_dir), team="Demo Team", model=f"{name}-demo", out=ctx.workdir / f"bundle_{name}",
+                             overwrite=True)
+        report = validate_bundle(bundle, allow_scaled=True, load=True)
+        if not report.ok:
+            raise RuntimeError(f"the demo's {name} bundle is invalid: {[f.code for f in report.findings.errors]}")
+        summary = score_bundle(bundle, store_url, allow_scaled=True, report=report, progress=False)
+        curves = report.summary.get("interaction", {}).get("variants", {})
+        console.print(f"scored interaction entry {summary.submission_id} ({name}; {', '.join(curves)} per round)")
+        m = report.manifest or {}
+        ids[name] = f"edition={m.get('edition')}&track={m.get('track')}&id={summary.submission_id}"
+    if ids:
+        ctx.state["interaction_bundles"] = {n: str(ctx.workdir / f"bundle_{n}") for n in ids}
+        ctx.state["interaction_pages"] = ids

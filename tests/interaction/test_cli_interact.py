@@ -115,7 +115,7 @@ def test_demo_stage_fast(tmp_path, monkeypatch):
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name.endswith("proto_respect") else real(name, *a))
+                        lambda name, *a: None if name.endswith(("proto_respect", "proto_cogen")) else real(name, *a))
     ctx = DemoContext(workdir=tmp_path, track=get_track("strict-small"), scale=1, fast=True)
     demo.stage_interaction(ctx)
     root = Path(ctx.state["interaction_dir"])

@@ -18,7 +18,7 @@ APP = str(Path(__file__).resolve().parents[2] / "leaderboard" / "app.py")
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A tiny simpo run (HF student, no checkpoint reached) and a tiny respect run (refgame checkpoints)."""
+    """A tiny simpo run (HF student, no checkpoint reached), tiny respect and cogen runs (refgame checkpoints)."""
     import torch
 
     from babylm.tracks.interaction.cli import run_interaction
@@ -29,7 +29,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                     options={"windows_per_round": 3, "corpus_words": 1200, "lm_epochs": 1})
     run_interaction("respect", base / "respect", rounds=2, scale=SCALE, progress=False,
                     options={"games": 5, "seed_games": 6, "epochs": 2})
-    return {"simpo": base / "simpo", "respect": base / "respect"}
+    run_interaction("cogen", base / "cogen", rounds=2, scale=SCALE, progress=False,
+                    options={"games": 4, "seed_examples": 10, "epochs": 1, "n_candidates": 3})
+    return {"simpo": base / "simpo", "respect": base / "respect", "cogen": base / "cogen"}
 
 
 def _cli(*args: str) -> dict:
@@ -77,7 +79,7 @@ def _chart_series(monkeypatch: pytest.MonkeyPatch, url: str, sid: str) -> tuple[
     return series, facts
 
 
-@pytest.mark.parametrize("protocol", ["simpo", "respect"])
+@pytest.mark.parametrize("protocol", ["simpo", "respect", "cogen"])
 def test_interaction_run_goes_from_bundle_to_the_leaderboard_chart(runs, tmp_path, monkeypatch, protocol) -> None:
     run = runs[protocol]
     bundle = _init(run, tmp_path / "bundle", f"{protocol}-tiny")
@@ -90,7 +92,7 @@ def test_interaction_run_goes_from_bundle_to_the_leaderboard_chart(runs, tmp_pat
     wl = json.loads((run / "word_ledger.json").read_text())
     assert fact["teacher"]["words"] == wl["counts"]["teacher_visible"] > 0
     assert fact["student_generated_words"] == wl["counts"]["student_generated"]
-    if protocol == "respect":  # refgame student: no training ledger, its checkpoints kept as evidence
+    if protocol != "simpo":  # refgame student: no training ledger, its checkpoints kept as evidence
         assert manifest["files"]["ledger"] is None and not (bundle / "ledger.jsonl").exists()
         assert sorted(p.name for p in (bundle / "checkpoints").iterdir()) == sorted(wl["checkpoints_fired"])
         assert fact["words_seen"] == wl["words_seen"] and fact["train_flops"] == 0
@@ -167,3 +169,28 @@ def test_init_refuses_an_unverified_run_and_results_for_a_refgame_run(runs, tmp_
     with pytest.raises(BabyLMError, match="does not verify"):
         init_bundle(broken, team="T", model="m", out=tmp_path / "b2")
     assert not (tmp_path / "b2").exists()
+
+
+def test_demo_submit_scores_each_interaction_run_as_an_entry(runs, tmp_path) -> None:
+    from babylm.demo import DemoContext
+    from babylm.leaderboard.store import Store
+    from babylm.submissions.demo import _submit_interaction
+    from babylm.tracks.rules import get_track
+
+    ctx = DemoContext(workdir=tmp_path, track=get_track("strict-small"), scale=1, fast=True, serve=False)
+    ctx.state["interaction_summary"] = {"runs": {k: str(v) for k, v in runs.items()}}
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    _submit_interaction(ctx, url)
+    pages = ctx.state["interaction_pages"]
+    assert set(pages) == {"simpo", "respect", "cogen"}
+    assert all(q.startswith("edition=2025&track=interaction&id=") for q in pages.values())
+    s = Store(url)
+    subs = s.submissions_frame()
+    assert sorted(subs["model"]) == ["cogen-demo", "respect-demo", "simpo-demo"] and set(subs["track"]) == {"interaction"}
+    for row in subs.itertuples():
+        want = json.loads((runs[row.model.split("-")[0]] / "summary.json").read_text())["variants"]
+        assert s.submission(row.submission_id)["meta"]["interaction"] == want
+    token = s.state_token()
+    _submit_interaction(ctx, url)  # idempotent
+    assert s.state_token() == token
+    s.close()

@@ -1,8 +1,10 @@
-"""Demo stage `interaction`: a short simpo run with a tiny local teacher (and a short respect run if present).
+"""Demo stage `interaction`: a short simpo run with a tiny local teacher, and short respect and cogen runs
+(each when its protocol module is present).
 
-Writes WORKDIR/interaction/{teacher, simpo, respect}/ and WORKDIR/interaction/summary.json, whose
-"variants" ({"simpo": [...], "respect/<variant>": [...]}) has the shape of the leaderboard's
-meta["interaction"]; sets ctx.state["interaction_dir"].
+Writes WORKDIR/interaction/{teacher, simpo, respect, cogen}/ and WORKDIR/interaction/summary.json, whose
+"variants" ({"simpo": [...], "respect/<variant>": [...], "cogen/<treatment>/<role>": [...]}) has the shape
+of the leaderboard's meta["interaction"]; sets ctx.state["interaction_dir"] and
+ctx.state["interaction_summary"] (its "runs" are bundled and scored by the submit stage).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def _combined_summary(root: Path, reports: dict[str, dict[str, Any]]) -> dict[st
 
 
 def stage_interaction(ctx: Any) -> None:
-    """simpo: 2 rounds, tiny student, tiny local teacher trained here; respect: 2 rounds when available."""
+    """simpo: 2 rounds, tiny student, tiny local teacher trained here; respect and cogen: 2 rounds each."""
     import torch
 
     from babylm.output import console
@@ -58,11 +60,10 @@ def stage_interaction(ctx: Any) -> None:
                 seed=ctx.seed, options=opts, progress=not ctx.fast,
             )
         }
-        if importlib.util.find_spec("babylm.tracks.interaction.proto_respect") is not None:
-            reports["respect"] = run_interaction(
-                "respect", root / "respect", rounds=2, scale=INTERACTION_SCALE, seed=ctx.seed,
-                progress=not ctx.fast,
-            )
+        for name in ("respect", "cogen"):  # reference-game protocols: a few seconds each at their defaults
+            if importlib.util.find_spec(f"babylm.tracks.interaction.proto_{name}") is not None:
+                reports[name] = run_interaction(name, root / name, rounds=2, scale=INTERACTION_SCALE, seed=ctx.seed,
+                                                progress=not ctx.fast)
     finally:
         torch.set_num_threads(threads)
     summary = _combined_summary(root, reports)
