@@ -29,7 +29,7 @@ DEFAULT_BATCH = 128
 DEFAULT_MAX_TOKENS = 16384  # padded tokens per forward pass
 MIN_SHARED_CONTEXT = 8  # contexts at least this long, shared by several requests, are run once
 MIN_SHARED_PREFIX = 3  # sentence prefixes shared this long run once (deep models only)
-MAX_GROUP = 8  # small groups keep the shared prefix long and the padding low
+MAX_GROUP = 64  # sentences per shared-prefix group (measured: 64 fed slightly fewer tokens than 8)
 REST_SLACK = 0  # rests batched together have equal length: padding is paid in full by every layer
 DEEP_BODY = 2048  # n_layer x width from which a second (cached) forward costs less than it saves
 
