@@ -114,9 +114,12 @@ def _words(c: Any, m: Any, rel: str, wl: dict[str, Any]) -> None:
                           f"{c.track.exposure_cap:,}", "submit a run that stopped at the cap", where))
     srcs = ["corpus"] + (["teacher_visible"] if c.track.teacher_words_count else []) + (
         ["reward"] if wl.get("rewards_as_words") else [])
-    used = sum(int(counts.get(s) or 0) for s in srcs)
+    def n(src: str) -> int:  # verify_run has judged the counts; odd values here only must not crash
+        v = counts.get(src)
+        return v if isinstance(v, int) else 0
+
     budgets = c.rep.summary.setdefault("budgets", {})
-    budgets.update({"words_used": used, "words_seen": seen, "student_words": int(counts.get("student_generated") or 0)})
+    budgets.update({"words_used": sum(n(s) for s in srcs), "words_seen": seen, "student_words": n("student_generated")})
 
 
 def _summary(c: Any, rel: str) -> None:
@@ -145,7 +148,8 @@ def _refgame_checkpoints(c: Any, m: Any, wl: dict[str, Any]) -> None:
     if loc.kind != "local":
         return
     base = c.root / loc.path
-    fired = [str(n) for n in (wl.get("checkpoints_fired") or [])]
+    raw = wl.get("checkpoints_fired")
+    fired = [str(n) for n in raw] if isinstance(raw, list) else []
     present = sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
     c.rep.summary["interaction_checkpoints"] = [n for n in fired if n in present]
     for name in fired:

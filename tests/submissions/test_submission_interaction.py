@@ -194,3 +194,26 @@ def test_demo_submit_scores_each_interaction_run_as_an_entry(runs, tmp_path) -> 
     _submit_interaction(ctx, url)  # idempotent
     assert s.state_token() == token
     s.close()
+
+
+@pytest.mark.filterwarnings("ignore:.*dropped a truncated last line")
+def test_corrupt_interaction_evidence_is_a_finding_never_a_crash(runs, tmp_path) -> None:
+    import random
+
+    from babylm.submissions.validate import validate_bundle
+
+    good = _init(runs["respect"], tmp_path / "good", "respect-tiny")
+    targets = [p.relative_to(good) for p in sorted((good / "interaction").rglob("*")) if p.is_file()]
+    targets += [Path("fact_sheet.json"), Path("checkpoints/chck_1M/model.safetensors")]
+    rng = random.Random(0)
+    odd = [b"", b"\xff\xfe\x00", b"[]", b'{"counts": "x", "words_seen": [1]}', b'{"checkpoints_fired": 3}',
+           b'{"format": "babylm.episode/1", "ledger": {"corpus": "many"}}\n']
+    for i, rel in enumerate(targets * 2):
+        b = tmp_path / f"b{i}"
+        shutil.copytree(good, b)
+        data = (b / rel).read_bytes()
+        (b / rel).write_bytes(rng.choice(odd) if i % 2 else data[: rng.randrange(max(1, len(data)))])
+        rep = validate_bundle(b, allow_scaled=True, load=False)  # must not raise
+        if rel.suffix != ".png" and rel.name != "metrics.jsonl":  # plots and per-round metrics are not evidence
+            assert not rep.ok, (rel, i)
+        shutil.rmtree(b)
