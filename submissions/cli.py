@@ -13,7 +13,8 @@ submission_app = typer.Typer(help="Make and inspect submission bundles.", no_arg
 
 @submission_app.command("init")
 def init_cmd(
-    run: Path = typer.Argument(..., help="Training run folder (the --out of `babylm train`)."),
+    run: Path = typer.Argument(..., help="Training run folder (the --out of `babylm train`) or interaction run "
+                               "folder (the --out of `babylm interact`)."),
     team: str = typer.Option(..., help="Team name."),
     model: str = typer.Option(..., help="Model name."),
     out: Path = typer.Option(..., help="Bundle folder to create."),
@@ -25,7 +26,12 @@ def init_cmd(
     overwrite: bool = typer.Option(False, help="Replace an existing bundle folder."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: {bundle, submission} (the manifest)."),
 ) -> None:
-    """Scaffold a submission bundle from a training run and its evaluation results."""
+    """Scaffold a submission bundle from a training run and its evaluation results, or from an interaction run.
+
+    An interaction run must pass `babylm interact-verify`; its episode log, word ledger, summary and plots go
+    to BUNDLE/interaction/ (docs/formats.md, "Interaction bundles"). --results is optional for simpo/reinforce
+    runs and refused for respect/cogen runs (their student is no language model).
+    """
     import json
 
     from babylm.errors import BabyLMError
