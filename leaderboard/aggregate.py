@@ -14,7 +14,9 @@ Rules (stated once, applied everywhere):
 - Intervals: a paired bootstrap. Each replicate resamples every task's sub-tasks with replacement (the
   same resample for every submission, hence paired); a task with no sub-task rows but a stored
   interval varies as a normal with that interval; otherwise it is held fixed. 95 % percentile interval.
-- Flagged entries are not ranked (rank shown as empty); everything else is.
+- Flagged entries are not ranked (rank shown as empty), nor are entries with no score for any board
+  task (`unscored`, e.g. an interaction run whose student is a reference-game model, not an LM);
+  everything else is.
 - Order: macro score (higher first), then human-likeness (higher), then training FLOPs (fewer), then
   parameters (fewer), then submission time (earlier), then submission id.
 - Not distinguishable: `rank_range` is the set of ranks an entry could hold given 95 % intervals
@@ -230,6 +232,9 @@ def score_board(subs: pd.DataFrame, latest: pd.DataFrame, flags: pd.DataFrame, *
     out["missing"] = [", ".join(names[~h]) for h in have] if n else []
     out["flags"] = flag_text.to_numpy()
     out["flagged"] = flagged
+    out["unscored"] = wide.reindex(columns=list(tl.all)).isna().all(axis=1).to_numpy() if n else []
+    if n and out["unscored"].any():
+        notes.append("entries with no task score are listed but not ranked")
     out["size"] = _size_buckets(out["n_params"].to_numpy(dtype=float))
     out, order = _rank(out, macro_reps)
     return Board(frame=out.iloc[order].reset_index(drop=True), macro_reps=macro_reps[order],
@@ -278,11 +283,12 @@ def _rank(out: pd.DataFrame, macro_reps: np.ndarray) -> tuple[pd.DataFrame, np.n
     import numpy as np
 
     keys = sort_key_frame(out)
-    # flagged entries sort after ranked ones, then by the same keys
-    keys.insert(0, "flag", out["flagged"].to_numpy())
+    # flagged and unscored entries sort after ranked ones, then by the same keys
+    excluded = out["flagged"].to_numpy(dtype=bool) | out["unscored"].to_numpy(dtype=bool)
+    keys.insert(0, "flag", excluded)
     order = keys.sort_values(list(keys.columns), kind="mergesort").index.to_numpy()
     out = out.copy()
-    ranked = order[~out["flagged"].to_numpy(dtype=bool)[order]]
+    ranked = order[~excluded[order]]
     n = len(ranked)
     rank = np.full(len(out), np.nan)
     best = np.full(len(out), np.nan)

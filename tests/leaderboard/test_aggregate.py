@@ -138,6 +138,16 @@ def test_flagged_entries_are_not_ranked_and_sort_last() -> None:
     assert len(ag.apply_filters(fr, show_flagged=True)) == 3
 
 
+def test_entries_without_any_task_score_are_listed_but_not_ranked() -> None:
+    lat = latest(full_entry("a", 0.4), full_entry("b", 0.6))
+    b = board(subs("a", "b", "game"), lat)
+    fr = b.frame
+    assert list(fr["submission_id"]) == ["b", "a", "game"]
+    assert list(fr["rank"][:2]) == [1, 2] and math.isnan(fr["rank"].iloc[2])
+    assert fr["unscored"].tolist() == [False, False, True] and fr["rank_range"].iloc[2] == ""
+    assert any("not ranked" in n for n in b.notes)
+
+
 def _noisy_entry(sid: str, level: float, rng: np.random.Generator, spread: float) -> list[dict]:
     out = []
     for t in LING:
