@@ -310,7 +310,9 @@ class RoundDriver:
 
         from babylm.output import err_console
 
-        with Progress(disable=not self.progress, transient=True, console=err_console) as bar:
+        # A transient bar on a non-terminal would leave only blank lines behind.
+        live = self.progress and err_console.is_terminal
+        with Progress(disable=not live, transient=True, console=err_console) as bar:
             task = bar.add_task(f"{self.protocol.name}", total=len(todo))
             for round_, step in todo:
                 bar.update(task, description=f"{self.protocol.name} round {round_}: {step}")
