@@ -58,6 +58,10 @@ _register_parts()
 
 
 def main() -> None:
+    import os
+
+    # transformers' advisory warnings (e.g. loss_type=None) are noise in our output; errors still show.
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:
         app()  # standalone: click prints usage errors itself
     except BabyLMError as exc:
