@@ -79,11 +79,28 @@ def register(app: typer.Typer) -> None:
         scale: str = typer.Option(str(DEFAULT_SCALE), help="Scale of budget and schedule, e.g. 1/100."),
         seed: int = typer.Option(0, help="Seed for corpus, training and evaluation."),
         serve: bool = typer.Option(
-            True, "--serve/--no-serve", help="Keep the leaderboard running at the end (Ctrl-C stops it)."
+            None, "--serve/--no-serve",
+            help="Keep the leaderboard running at the end (Ctrl-C stops it). Default: serve when run from a "
+            "terminal, stop after printing the URL when run by a script.",
         ),
         only: list[str] = typer.Option(None, help="Run only these stages (repeatable)."),
     ) -> None:
         """Run the whole task end to end on a generated corpus, at a demo scale."""
-        frac = Fraction(scale)
+        import sys
+
+        from babylm.errors import BabyLMError
+
+        try:
+            frac = Fraction(scale)
+        except (ValueError, ZeroDivisionError):
+            raise BabyLMError(f"--scale must be a fraction such as 1/100, not {scale!r}") from None
+        if not 0 < frac <= 1:
+            raise BabyLMError(f"--scale must be in (0, 1], not {scale}")
+        if serve is None:
+            serve = sys.stdin.isatty() and sys.stdout.isatty()
+        known = [t for t, _ in STAGES]
+        bad = [s for s in only or [] if s not in known]
+        if bad:
+            raise BabyLMError(f"unknown stage(s) {', '.join(bad)}", hint=f"stages: {', '.join(known)}")
         ctx = DemoContext(workdir=workdir, track=get_track(track).scaled(frac), scale=frac, seed=seed, serve=serve)
         run_demo(ctx, only=only)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from babylm.errors import BabyLMError
+
 M = 1_000_000
 
 # Words seen (repeats counted) at which a checkpoint is due: 1M..10M, 20M..100M, 200M..1000M.
@@ -26,8 +28,8 @@ TEACHERS_2026: tuple[str, ...] = TEACHERS_2025 + (
 )
 
 
-class UnknownTrackError(KeyError):
-    """Raised for an (edition, track) pair that is not in the registry."""
+class UnknownTrackError(BabyLMError, KeyError):
+    """Raised for an (edition, track) pair that is not in the registry (a user error, and a KeyError)."""
 
     def __str__(self) -> str:  # KeyError quotes its argument; we want a readable message
         return str(self.args[0])
