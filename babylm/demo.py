@@ -43,10 +43,30 @@ class DemoContext:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+MARKER = ".babylm-demo"
+
+
+def _prepare_workdir(workdir: Path, fresh: bool) -> None:
+    """A full run starts from an empty folder (a stale run of an older version must not leak in);
+    only a folder the demo made itself is ever wiped."""
+    import shutil
+
+    from babylm.errors import BabyLMError
+
+    if workdir.exists() and any(workdir.iterdir()):
+        if not (workdir / MARKER).exists():
+            raise BabyLMError(f"{workdir} is not empty and was not made by `babylm demo`",
+                              hint="pass another --workdir (nothing was changed)")
+        if fresh:
+            shutil.rmtree(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / MARKER).touch()
+
+
 def run_demo(ctx: DemoContext, only: list[str] | None = None) -> DemoContext:
     from babylm.output import console, scaled_banner
 
-    ctx.workdir.mkdir(parents=True, exist_ok=True)
+    _prepare_workdir(ctx.workdir, fresh=not only)
     console.rule(f"babylm demo: {ctx.track.key} in {ctx.workdir}")
     console.print(scaled_banner(ctx.scale))
     for title, target in STAGES:

@@ -30,3 +30,22 @@ def test_demo_cli_user_errors(run_cli, tmp_path):
     assert r.code == 2 and "--scale" in r.stderr
     r = run_cli("demo", "--workdir", tmp_path, "--only", "nope")
     assert r.code == 2 and "stages:" in r.stderr
+
+
+def test_demo_refuses_a_folder_it_did_not_make(tmp_path, run_cli):
+    (tmp_path / "mine.txt").write_text("keep me")
+    r = run_cli("demo", "--workdir", tmp_path, "--no-serve")
+    assert r.code == 2 and "not made by" in r.stderr
+    assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_a_full_rerun_starts_from_an_empty_demo_folder(tmp_path):
+    from babylm.demo import MARKER, _prepare_workdir
+
+    work = tmp_path / "d"
+    _prepare_workdir(work, fresh=True)
+    (work / "stale").mkdir()
+    _prepare_workdir(work, fresh=False)  # --only: keep what is there
+    assert (work / "stale").exists()
+    _prepare_workdir(work, fresh=True)
+    assert not (work / "stale").exists() and (work / MARKER).exists()
