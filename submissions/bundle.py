@@ -206,6 +206,38 @@ def _write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
+def checkpoint_dirs(folder: Path) -> list[Path]:
+    """The chck_XM folders in `folder` (none when it is missing), in milestone order."""
+    if not folder.is_dir():
+        return []
+    return sorted((p for p in folder.iterdir() if p.is_dir() and re.fullmatch(r"chck_\d+M", p.name)),
+                  key=lambda p: int(p.name[5:-1]))
+
+
+def copy_results(results_dir: Path, backend: str, dest: Path) -> dict[str, str]:
+    """Copy results.json (and the backend's predictions file beside it, if any) from `results_dir` (the
+    `babylm evaluate` output folder or the results.json itself) into `dest`; returns the submission.json
+    `files` entries for what was copied."""
+    rfile = results_dir if results_dir.is_file() else results_dir / "results.json"
+    if not rfile.is_file():
+        raise BabyLMError(f"no results.json at {results_dir}", "pass the --out folder of `babylm evaluate`")
+    shutil.copy2(rfile, dest / "results.json")
+    files = {"results": "results.json"}
+    preds = rfile.parent / predictions_name(backend)
+    if preds.is_file():
+        shutil.copy2(preds, dest / preds.name)
+        files["predictions"] = preds.name
+    return files
+
+
+def replace_dir(tmp: Path, out: Path) -> None:
+    """Move the finished folder `tmp` to `out`, replacing whatever was there."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp, out)
+
+
 def init_bundle(
     run_dir: Path,
     *,
@@ -252,10 +284,7 @@ def init_bundle(
             f"the run's ledger does not verify: {'; '.join(map(str, rep.errors[:3]))}",
             "bundle an unmodified run folder",
         )
-    ckpts = sorted(
-        (p for p in run_dir.iterdir() if p.is_dir() and re.fullmatch(r"chck_\d+M", p.name)),
-        key=lambda p: int(p.name[5:-1]),
-    )
+    ckpts = checkpoint_dirs(run_dir)
     if not ckpts:
         raise BabyLMError(f"no chck_*M checkpoint folders in {run_dir}", "train past the first milestone")
     edition, track = _edition_track(run, rep)
@@ -272,16 +301,7 @@ def init_bundle(
         for c in ckpts:
             shutil.copytree(c, tmp / "checkpoints" / c.name, symlinks=False)
         if results_dir is not None:
-            results_dir = Path(results_dir)
-            rfile = results_dir if results_dir.is_file() else results_dir / "results.json"
-            if not rfile.is_file():
-                raise BabyLMError(f"no results.json at {results_dir}", "pass the --out folder of `babylm evaluate`")
-            shutil.copy2(rfile, tmp / "results.json")
-            files["results"] = "results.json"
-            preds = rfile.parent / predictions_name(backend)
-            if preds.is_file():
-                shutil.copy2(preds, tmp / preds.name)
-                files["predictions"] = preds.name
+            files |= copy_results(Path(results_dir), backend, tmp)
         if not files.get("results") and not files.get("predictions"):
             raise BabyLMError("a bundle needs evaluation results", "pass --results DIR (the `babylm evaluate` output)")
 
@@ -306,10 +326,7 @@ def init_bundle(
             files=BundleFiles(**files), harness_version=_harness_version(), created=_now(),
         )
         _write_json(tmp / "submission.json", manifest.model_dump(mode="json", exclude_none=True))
-        if out.exists():
-            shutil.rmtree(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, out)
+        replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

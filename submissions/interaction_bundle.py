@@ -21,8 +21,6 @@ The run must pass `babylm interact-verify` before it is bundled.
 from __future__ import annotations
 
 import json
-import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -41,13 +39,6 @@ REFGAME_FLOPS_METHOD = "not-counted (reference-game student)"
 def is_interaction_run(run_dir: Path) -> bool:
     """Whether `run_dir` is the --out folder of `babylm interact`."""
     return (Path(run_dir) / "interaction.json").is_file()
-
-
-def _checkpoint_dirs(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted((p for p in folder.iterdir() if p.is_dir() and re.fullmatch(r"chck_\d+M", p.name)),
-                  key=lambda p: int(p.name[5:-1]))
 
 
 def _copy_evidence(run_dir: Path, dest: Path) -> None:
@@ -85,7 +76,9 @@ def init_interaction_bundle(
         _harness_version,
         _now,
         _write_json,
-        predictions_name,
+        checkpoint_dirs,
+        copy_results,
+        replace_dir,
     )
     from babylm.submissions.safe_load import count_params
     from babylm.tracks.interaction.verify import verify_run
@@ -133,19 +126,11 @@ def init_interaction_bundle(
                 if (run_dir / name).is_file():
                     shutil.copy2(run_dir / name, tmp / name)
                     files[{"ledger.jsonl": "ledger", "data_manifest.json": "data_manifest", "run.json": "run"}[name]] = name
-            ckpts = _checkpoint_dirs(run_dir)
+            ckpts = checkpoint_dirs(run_dir)
             for c in ckpts:
                 shutil.copytree(c, tmp / "checkpoints" / c.name, symlinks=False)
             if results_dir is not None:
-                rfile = Path(results_dir) if Path(results_dir).is_file() else Path(results_dir) / "results.json"
-                if not rfile.is_file():
-                    raise BabyLMError(f"no results.json at {results_dir}", "pass the --out folder of `babylm evaluate`")
-                shutil.copy2(rfile, tmp / "results.json")
-                files["results"] = "results.json"
-                preds = rfile.parent / predictions_name(backend)
-                if preds.is_file():
-                    shutil.copy2(preds, tmp / preds.name)
-                    files["predictions"] = preds.name
+                files |= copy_results(Path(results_dir), backend, tmp)
             seq_len = run.get("seq_len")
             n_params = count_params(ckpts[-1]) if ckpts else int(run.get("n_params") or 0)
             fact = FactSheet(format=FACT_SHEET_FORMAT, n_params=n_params, train_flops=float(lrep.flops),
@@ -158,7 +143,7 @@ def init_interaction_bundle(
             if results_dir is not None:
                 raise BabyLMError(f"a {ident.get('protocol')} run has no language-model checkpoints to evaluate",
                                   "leave out --results for a reference-game run")
-            ckpts = _checkpoint_dirs(run_dir / "checkpoints")
+            ckpts = checkpoint_dirs(run_dir / "checkpoints")
             for c in ckpts:
                 dest = tmp / "checkpoints" / c.name
                 dest.mkdir()
@@ -188,10 +173,7 @@ def init_interaction_bundle(
         for key in ("ledger", "data_manifest", "run"):  # explicit nulls: leaving them out would mean the defaults
             doc["files"].setdefault(key, None)
         _write_json(tmp / "submission.json", doc)
-        if out.exists():
-            shutil.rmtree(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, out)
+        replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
