@@ -15,8 +15,6 @@ from typing import Any
 
 from babylm.errors import BabyLMError
 
-EOS = "<|endoftext|>"
-
 
 def corpus_text(n_words: int, seed: int = 0) -> str:
     """Demo-corpus text of about `n_words` words (tracks/demo_corpus.py's grammar)."""
@@ -26,19 +24,12 @@ def corpus_text(n_words: int, seed: int = 0) -> str:
 
 
 def train_tokenizer(text: str, vocab_size: int = 400) -> Any:
-    """A byte-level BPE tokenizer trained on `text`, wrapped as a transformers fast tokenizer."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
+    """A byte-level BPE tokenizer trained on the lines of `text` (tracks/tokenizer_train.py), wrapped as a
+    transformers fast tokenizer: no prefix space, EOS as BOS/EOS/PAD/UNK, every pair may merge."""
+    from babylm.tracks.tokenizer_train import train_tokenizer as train_bpe
 
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=[EOS], initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tok.train_from_iterator(text.splitlines(), trainer=trainer)
-    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token=EOS, eos_token=EOS, pad_token=EOS, unk_token=EOS)
+    return train_bpe(text.splitlines(), vocab_size=vocab_size, min_frequency=0, add_prefix_space=False,
+                     pad_token=None, model_max_length=None)
 
 
 def tiny_gpt2(tokenizer: Any, *, n_layer: int = 2, n_embd: int = 64, n_head: int = 2, n_positions: int = 128,
