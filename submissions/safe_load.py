@@ -125,6 +125,25 @@ def _copy_limited(src: Any, out_path: Path, budget: list[int], name: str, compre
             out.write(chunk)
 
 
+def _write_members(
+    dest: Path, members: Iterable[tuple[str, bool, int, Callable[[], Any]]], limits: Limits
+) -> None:
+    """Write checked archive members (name, is a folder, compressed size or 0 when unknown, opener of its
+    byte stream or None) under `dest`, all of them together within the archive byte budget."""
+    budget = [0]
+    for name, is_dir, compressed, open_member in members:
+        target = dest / name
+        if is_dir:
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        src = open_member()
+        if src is None:
+            continue
+        with src:
+            _copy_limited(src, target, budget, name, compressed, limits)
+
+
 def _extract_zip(archive: Path, dest: Path, limits: Limits) -> None:
     with zipfile.ZipFile(archive) as zf:
         infos = zf.infolist()
@@ -151,15 +170,9 @@ def _extract_zip(archive: Path, dest: Path, limits: Limits) -> None:
                 )
             if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                 raise BabyLMError(f"unsafe archive member {info.filename!r}: not a regular file", "")
-        budget = [0]
-        for info in infos:
-            target = dest / info.filename
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src:
-                _copy_limited(src, target, budget, info.filename, info.compress_size, limits)
+        _write_members(
+            dest, ((i.filename, i.is_dir(), i.compress_size, lambda i=i: zf.open(i)) for i in infos), limits
+        )
 
 
 def _extract_tar(archive: Path, dest: Path, limits: Limits) -> None:
@@ -187,18 +200,7 @@ def _extract_tar(archive: Path, dest: Path, limits: Limits) -> None:
                     f"{archive.name}: expands past {limits.max_archive_bytes:,} bytes (decompression bomb?)",
                     "ship a smaller bundle",
                 )
-        budget = [0]
-        for m in members:
-            target = dest / m.name
-            if m.isdir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            src = tf.extractfile(m)
-            if src is None:
-                continue
-            with src:
-                _copy_limited(src, target, budget, m.name, 0, limits)
+        _write_members(dest, ((m.name, m.isdir(), 0, lambda m=m: tf.extractfile(m)) for m in members), limits)
     # gzip bombs: the tar stream's total is bounded by the byte budget above.
 
 
