@@ -75,9 +75,4 @@ def _serve(url: str, host: str, port: int) -> None:
     log = Path(tempfile.gettempdir()) / f"babylm-leaderboard-{port}.log"
     app = start_app(url, host=host, port=port, log_path=log)
     console.print(f"[bold green]leaderboard:[/] {app.url}   (store {display_url(url)}; log {log}; Ctrl-C stops it)")
-    try:
-        app.proc.wait()
-    except KeyboardInterrupt:
-        console.print("stopping …")
-    finally:
-        app.stop()
+    app.serve_until_interrupted("stopping …")

@@ -37,9 +37,4 @@ def stage_leaderboard(ctx: DemoContext) -> None:
         app.stop()
         return
     console.print("Ctrl-C stops the leaderboard")
-    try:
-        app.proc.wait()
-    except KeyboardInterrupt:
-        console.print("stopping the leaderboard …")
-    finally:
-        app.stop()
+    app.serve_until_interrupted("stopping the leaderboard …")

@@ -32,6 +32,17 @@ class RunningApp:
                 self.proc.kill()
                 self.proc.wait(timeout=timeout)
 
+    def serve_until_interrupted(self, stopping_message: str) -> None:
+        """Wait for the app to exit; on Ctrl-C print `stopping_message`. The app is stopped either way."""
+        from babylm.output import console
+
+        try:
+            self.proc.wait()
+        except KeyboardInterrupt:
+            console.print(stopping_message)
+        finally:
+            self.stop()
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
