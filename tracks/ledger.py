@@ -198,10 +198,7 @@ class Ledger:
         self._write(
             "resume",
             from_checkpoint=name,
-            words=self.words,
-            tokens=self.tokens,
-            steps=self.steps,
-            flops=self.flops,
+            **self._totals(),
             discarded_words=rep.words - self.words,
             discarded_steps=rep.steps - self.steps,
             **info,
@@ -218,6 +215,10 @@ class Ledger:
         self._prev = obj["hash"]
         return obj
 
+    def _totals(self) -> dict[str, Any]:
+        """The running counters as ledger-line fields (resume, step and end lines carry them)."""
+        return {"words": self.words, "tokens": self.tokens, "steps": self.steps, "flops": self.flops}
+
     def _sync(self) -> None:
         self._file.flush()
         os.fsync(self._file.fileno())
@@ -228,10 +229,7 @@ class Ledger:
             return
         self._write(
             "step",
-            words=self.words,
-            tokens=self.tokens,
-            steps=self.steps,
-            flops=self.flops,
+            **self._totals(),
             d_words=self.words - w0,
             d_tokens=self.tokens - t0,
             d_steps=self.steps - s0,
@@ -368,10 +366,7 @@ class Ledger:
         self._write(
             "end",
             status=status,
-            words=self.words,
-            tokens=self.tokens,
-            steps=self.steps,
-            flops=self.flops,
+            **self._totals(),
             checkpoints=dict(self.checkpoints),
             wall_time_s=round(self.wall_time_s, 3),
         )
