@@ -238,22 +238,18 @@ def _tar_of(b: Path, extra: Callable[[tarfile.TarFile], None]) -> Path:
     return out
 
 
-def _tar_symlink(b: Path, s: Path) -> Path:
-    def add(tf: tarfile.TarFile) -> None:
-        ti = tarfile.TarInfo("bundle/escape")
-        ti.type, ti.linkname = tarfile.SYMTYPE, "/"
-        tf.addfile(ti)
+def _tar_link(member: str, kind: bytes, target: str) -> Callable[[Path, Path], Path]:
+    """A case: the bundle as a tar.gz plus a link member (`kind`: tarfile.SYMTYPE or LNKTYPE)."""
 
-    return _tar_of(b, add)
+    def mutate(b: Path, s: Path) -> Path:
+        def add(tf: tarfile.TarFile) -> None:
+            ti = tarfile.TarInfo(member)
+            ti.type, ti.linkname = kind, target
+            tf.addfile(ti)
 
+        return _tar_of(b, add)
 
-def _tar_hardlink(b: Path, s: Path) -> Path:
-    def add(tf: tarfile.TarFile) -> None:
-        ti = tarfile.TarInfo("bundle/passwd")
-        ti.type, ti.linkname = tarfile.LNKTYPE, "/etc/passwd"
-        tf.addfile(ti)
-
-    return _tar_of(b, add)
+    return mutate
 
 
 def _tar_dotdot(b: Path, s: Path) -> Path:
@@ -285,32 +281,36 @@ def _results_nan(b: Path, s: Path) -> Path:
     return b
 
 
-def _item_scores_nan(b: Path, s: Path) -> Path:
+def _edit_each_task(b: Path, edit: Callable[[dict], None]) -> Path:
+    """Apply `edit` to every task entry of every checkpoint in the bundle's results.json."""
     obj = jload(b / "results.json")
     for c in obj["checkpoints"].values():
         for t in c["tasks"].values():
-            t["items"][0]["scores"] = [None, -3.0]
+            edit(t)
     jsave(b / "results.json", obj)
     return b
+
+
+def _item_scores_nan(b: Path, s: Path) -> Path:
+    def edit(t: dict) -> None:
+        t["items"][0]["scores"] = [None, -3.0]
+
+    return _edit_each_task(b, edit)
 
 
 def _wrong_item_count(b: Path, s: Path) -> Path:
-    obj = jload(b / "results.json")
-    for c in obj["checkpoints"].values():
-        for t in c["tasks"].values():
-            t["items"] = t["items"][:-2]
-            t["n_items"] = len(t["items"])
-    jsave(b / "results.json", obj)
-    return b
+    def edit(t: dict) -> None:
+        t["items"] = t["items"][:-2]
+        t["n_items"] = len(t["items"])
+
+    return _edit_each_task(b, edit)
 
 
 def _duplicate_ids(b: Path, s: Path) -> Path:
-    obj = jload(b / "results.json")
-    for c in obj["checkpoints"].values():
-        for t in c["tasks"].values():
-            t["items"][1]["id"] = t["items"][0]["id"]
-    jsave(b / "results.json", obj)
-    return b
+    def edit(t: dict) -> None:
+        t["items"][1]["id"] = t["items"][0]["id"]
+
+    return _edit_each_task(b, edit)
 
 
 def _predictions_nan(b: Path, s: Path) -> Path:
@@ -404,8 +404,8 @@ CORPUS: list[Bad] = [
     Bad("zip_absolute_path", "E_ARCHIVE", _zip_absolute),
     Bad("zip_symlink_member", "E_ARCHIVE", _zip_symlink),
     Bad("zip_decompression_bomb", "E_ARCHIVE", _zip_bomb),
-    Bad("tar_symlink_member", "E_ARCHIVE", _tar_symlink),
-    Bad("tar_hardlink_member", "E_ARCHIVE", _tar_hardlink),
+    Bad("tar_symlink_member", "E_ARCHIVE", _tar_link("bundle/escape", tarfile.SYMTYPE, "/")),
+    Bad("tar_hardlink_member", "E_ARCHIVE", _tar_link("bundle/passwd", tarfile.LNKTYPE, "/etc/passwd")),
     Bad("tar_dotdot_member", "E_ARCHIVE", _tar_dotdot),
     Bad("tar_file_count_bomb", "E_ARCHIVE", _tar_many_files, {"limits": Limits(max_archive_files=100)}),
     Bad("results_nan_score", "E_NAN", _results_nan),
