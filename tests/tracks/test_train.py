@@ -277,11 +277,12 @@ def test_packed_data_as_a_dataset_for_the_trainer_callback(tokenizer) -> None:
     assert all((m == 0) == (lab == -100) for m, lab in zip(last["attention_mask"], last["labels"], strict=True))
 
 
-def test_an_interrupted_run_keeps_a_closed_verifiable_ledger(corpus: Path, tmp_path: Path, monkeypatch) -> None:
+def _interrupt_at_third_checkpoint(mp: pytest.MonkeyPatch) -> None:
+    """Make the ledger raise KeyboardInterrupt when it is about to save its third checkpoint."""
     from babylm.tracks import ledger as ledger_mod
 
     real = ledger_mod.Ledger._save_checkpoint
-    calls = []
+    calls: list[str] = []
 
     def interrupt_third(self, name: str, milestone: int) -> None:
         calls.append(name)
@@ -289,7 +290,11 @@ def test_an_interrupted_run_keeps_a_closed_verifiable_ledger(corpus: Path, tmp_p
             raise KeyboardInterrupt
         real(self, name, milestone)
 
-    monkeypatch.setattr(ledger_mod.Ledger, "_save_checkpoint", interrupt_third)
+    mp.setattr(ledger_mod.Ledger, "_save_checkpoint", interrupt_third)
+
+
+def test_an_interrupted_run_keeps_a_closed_verifiable_ledger(corpus: Path, tmp_path: Path, monkeypatch) -> None:
+    _interrupt_at_third_checkpoint(monkeypatch)
     out = tmp_path / "interrupted"
     with pytest.raises(KeyboardInterrupt):
         train(opts(corpus, out))
@@ -301,21 +306,11 @@ def test_an_interrupted_run_keeps_a_closed_verifiable_ledger(corpus: Path, tmp_p
 
 def test_resume_after_an_interruption_gives_the_uninterrupted_weights(corpus: Path, tmp_path: Path, trained,
                                                                      monkeypatch) -> None:
-    from babylm.tracks import ledger as ledger_mod
     from babylm.tracks.train import resume
-
-    real = ledger_mod.Ledger._save_checkpoint
-    calls = []
-
-    def interrupt_third(self, name: str, milestone: int) -> None:
-        calls.append(name)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        real(self, name, milestone)
 
     out = tmp_path / "resumed"
     with monkeypatch.context() as m:
-        m.setattr(ledger_mod.Ledger, "_save_checkpoint", interrupt_third)
+        _interrupt_at_third_checkpoint(m)
         with pytest.raises(KeyboardInterrupt):
             train(opts(corpus, out))
     res = resume(out, progress=False, threads=1)
