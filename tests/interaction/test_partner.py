@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 import pytest
 
@@ -11,6 +12,7 @@ from babylm.tracks.interaction.partner import (
     PHRASES,
     ImplicitFeedbackSpeaker,
     ReferencePartner,
+    Turn,
     phrase_words,
 )
 from babylm.tracks.interaction.world import DEFAULT_LEXICON, consistent, parse_description, sample_context
@@ -22,6 +24,13 @@ def _speaker(seed: int = 0, **kw) -> ImplicitFeedbackSpeaker:
     rng = random.Random(seed)
     ctx = sample_context(rng, LEX, 8, 2)
     return ImplicitFeedbackSpeaker(ctx, LEX, rng, **kw)
+
+
+def _random_actions(p: ImplicitFeedbackSpeaker, rng: random.Random) -> Iterator[Turn]:
+    """Select or deselect random objects until the game ends; yields the speaker's turn for each."""
+    while not p.done:
+        i = rng.randrange(8)
+        yield p.react(("deselect " if i in p.selected else "select ") + p.ctx.letter(i))
 
 
 def test_true_labels_of_each_kind_of_action() -> None:
@@ -43,9 +52,7 @@ def test_without_noise_the_reaction_matches_the_truth() -> None:
     for g in range(40):
         p = _speaker(g, noise=0.0)
         p.opening()
-        while not p.done:
-            i = rng.randrange(8)
-            turn = p.react(("deselect " if i in p.selected else "select ") + p.ctx.letter(i))
+        for turn in _random_actions(p, rng):
             if not turn.done or not p.success():
                 assert KIND_POLARITY[turn.kind] == turn.true_label
             seen.add(turn.kind)
@@ -58,9 +65,7 @@ def test_noise_makes_some_reactions_misleading() -> None:
     for g in range(30):
         p = _speaker(g, noise=1.0)
         p.opening()
-        while not p.done:
-            i = rng.randrange(8)
-            turn = p.react(("deselect " if i in p.selected else "select ") + p.ctx.letter(i))
+        for turn in _random_actions(p, rng):
             mismatches += (not turn.done) and KIND_POLARITY[turn.kind] != turn.true_label
     assert mismatches > 10
 
@@ -73,9 +78,7 @@ def test_seed_mode_uses_canonical_words_and_seed_phrasings_only() -> None:
         p = _speaker(g, seed_only=True, synonym_rate=1.0)
         words = set(p.opening().split())
         assert not (words & synonyms)
-        while not p.done:
-            i = rng.randrange(8)
-            turn = p.react(("deselect " if i in p.selected else "select ") + p.ctx.letter(i))
+        for turn in _random_actions(p, rng):
             if not turn.done or not p.success():
                 assert any(turn.next_utterance.startswith(s) for s in seed_texts)
 
