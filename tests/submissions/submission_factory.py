@@ -156,6 +156,17 @@ def make_bundle(base: Path, n_checkpoints: int = 3, seed: int = 0, n_per_sub: in
     return bundle, gold
 
 
+def copy_bundle_as(bundle: Path, dest: Path, **manifest: Any) -> Path:
+    """A copy of `bundle` at `dest` whose submission.json has the `manifest` fields changed (e.g. model=...)."""
+    import shutil
+
+    shutil.copytree(bundle, dest)
+    m = json.loads((dest / "submission.json").read_text())
+    m.update(manifest)
+    (dest / "submission.json").write_text(json.dumps(m))
+    return dest
+
+
 def slow_down() -> None:
     """Plugin for crash tests: registers the toy task and makes every scoring job take a while."""
     import time

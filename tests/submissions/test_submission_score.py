@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from submission_factory import TOY, dump_store
+from submission_factory import TOY, copy_bundle_as, dump_store
 
 from babylm.errors import BabyLMError
 from babylm.leaderboard.store import Store
@@ -174,11 +174,7 @@ def test_several_bundles_share_one_job_pool(run_cli, built: tuple[Path, Path], t
     import shutil
 
     bundle, gold = built
-    other = tmp_path / "other"
-    shutil.copytree(bundle, other)
-    m = json.loads((other / "submission.json").read_text())
-    m["model"] = "second-model"
-    (other / "submission.json").write_text(json.dumps(m))
+    other = copy_bundle_as(bundle, tmp_path / "other", model="second-model")
     broken = tmp_path / "broken"
     shutil.copytree(bundle, broken)
     (broken / "ledger.jsonl").write_text("not a ledger\n")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from submission_factory import dump_store
+from submission_factory import copy_bundle_as, dump_store
 
 from babylm.leaderboard.store import Store
 from babylm.submissions.score import score_bundle
@@ -73,11 +72,7 @@ def test_kill9_mid_run_then_rerun_equals_clean_run(built: tuple[Path, Path], tmp
 @pytest.mark.slow
 def test_four_concurrent_scorers_on_one_sqlite_store(built: tuple[Path, Path], tmp_path: Path) -> None:
     bundle, gold = built
-    other = tmp_path / "other"
-    shutil.copytree(bundle, other)
-    m = json.loads((other / "submission.json").read_text())
-    m["team"] = "Other Team"
-    (other / "submission.json").write_text(json.dumps(m))
+    other = copy_bundle_as(bundle, tmp_path / "other", team="Other Team")
     ref_url = f"sqlite:///{tmp_path / 'ref.db'}"
     _reference(bundle, gold, ref_url)
     ref = _reference(other, gold, ref_url)
