@@ -77,16 +77,37 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON through a temporary file and a rename, so readers never see half a file."""
+def write_json_atomic(
+    path: Path,
+    data: Any,
+    *,
+    indent: int = 2,
+    sort_keys: bool = False,
+    default: Callable[[Any], Any] | None = str,
+    trailing_newline: bool = True,
+    fsync: bool = True,
+    mode: int = 0o666,
+) -> None:
+    """Write JSON through a temporary file in the same folder and a rename, so readers never see half a
+    file; the temporary file is removed if writing fails. `default` serialises what JSON cannot (None:
+    such data raises TypeError); `mode`: the file's permissions before the umask (0o600: private)."""
+    import secrets
+
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, sort_keys=False, default=str)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=indent, sort_keys=sort_keys, default=default)
+            if trailing_newline:
+                f.write("\n")
+            f.flush()
+            if fsync:
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 class Ledger:

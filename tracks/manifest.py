@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,6 +17,7 @@ from typing import Any
 
 from babylm import __version__
 from babylm.errors import BabyLMError
+from babylm.tracks.ledger import write_json_atomic
 from babylm.tracks.rules import Track, UnknownTrackError, get_track
 from babylm.tracks.words import WORD_RULE, count_file, count_words
 
@@ -110,17 +110,7 @@ def write_manifest(manifest: dict[str, Any], path: str | os.PathLike[str]) -> Pa
         {**f, "path": _store_path(Path(f["path"]), folder)} if Path(f["path"]).is_absolute() else dict(f)
         for f in manifest.get("files", [])
     ]
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_json_atomic(out, data, default=None, mode=0o600)
     return out
 
 

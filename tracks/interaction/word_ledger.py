@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -65,19 +64,13 @@ def count_words(text: str) -> int:
 
 
 def write_json_atomic(path: Path, data: Any, *, fsync: bool = True) -> None:
-    """Write JSON to a temp file in the same folder, fsync (unless told not to), then rename over `path`."""
+    """Write JSON (indent 1, sorted keys; mode 0600) to a temp file in the same folder (made if missing),
+    fsync (unless told not to), then rename over `path` (tracks/ledger.py's writer)."""
+    from babylm.tracks.ledger import write_json_atomic as write_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True)
-            fh.flush()
-            if fsync:
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data, indent=1, sort_keys=True, default=None, trailing_newline=False, fsync=fsync,
+                 mode=0o600)
 
 
 class InteractionLedger:
