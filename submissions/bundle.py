@@ -201,9 +201,9 @@ def _now() -> str:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    from babylm.tracks.ledger import write_json_atomic
+
+    write_json_atomic(path, data, default=None, fsync=False)
 
 
 def checkpoint_dirs(folder: Path) -> list[Path]:
