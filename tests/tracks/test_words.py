@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,10 +26,16 @@ def reference(path: Path, errors: str = "strict") -> int:
         return sum(len(line.split()) for line in f)
 
 
-def write(data: bytes) -> Path:
+@contextlib.contextmanager
+def temp_file(data: bytes) -> Iterator[Path]:
+    """A temporary .txt file holding `data`, removed afterwards (hypothesis tests cannot take tmp_path)."""
     with tempfile.NamedTemporaryFile(delete=False, suffix=".txt") as fd:
         fd.write(data)
-    return Path(fd.name)
+    path = Path(fd.name)
+    try:
+        yield path
+    finally:
+        path.unlink()
 
 
 def test_whitespace_tables_follow_python() -> None:
@@ -49,8 +57,7 @@ def test_count_bytes_and_text() -> None:
 @given(st.lists(st.sampled_from(PIECES), max_size=80), st.integers(min_value=1, max_value=64))
 def test_matches_reference_on_random_unicode(pieces: list[str], chunk: int) -> None:
     text = "".join(pieces)
-    path = write(text.encode("utf-8"))
-    try:
+    with temp_file(text.encode("utf-8")) as path:
         ref = reference(path)
         # The per-line reference equals str.split() of the whole text (every line break is whitespace).
         assert ref == len(text.split()) == W.count_text(text)
@@ -59,16 +66,13 @@ def test_matches_reference_on_random_unicode(pieces: list[str], chunk: int) -> N
         assert got.bytes == len(text.encode("utf-8"))
         assert got.sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
         assert W.count_bytes(text.encode("utf-8")) == ref
-    finally:
-        path.unlink()
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300), st.integers(min_value=1, max_value=40))
 def test_matches_reference_on_arbitrary_text(text: str, chunk: int) -> None:
     data = text.encode("utf-8", "surrogatepass")
-    path = write(data)
-    try:
+    with temp_file(data) as path:
         try:
             ref = reference(path)
         except UnicodeDecodeError:  # lone surrogates are invalid UTF-8
@@ -77,15 +81,12 @@ def test_matches_reference_on_arbitrary_text(text: str, chunk: int) -> None:
                 W.count_file(path, chunk_bytes=chunk)
             return
         assert W.count_file(path, chunk_bytes=chunk).words == ref
-    finally:
-        path.unlink()
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=200), st.integers(min_value=1, max_value=32))
 def test_random_bytes_strict_offset_and_replace(data: bytes, chunk: int) -> None:
-    path = write(data)
-    try:
+    with temp_file(data) as path:
         try:
             data.decode("utf-8")
             first_bad = None
@@ -97,8 +98,6 @@ def test_random_bytes_strict_offset_and_replace(data: bytes, chunk: int) -> None
             with pytest.raises(BabyLMError, match=rf"at byte {first_bad} \("):
                 W.count_file(path, chunk_bytes=chunk)
         assert W.count_file(path, errors="replace", chunk_bytes=chunk).words == reference(path, "replace")
-    finally:
-        path.unlink()
 
 
 # Byte soup built to form (and nearly form) the encodings of non-ASCII whitespace: overlong forms,
@@ -112,8 +111,7 @@ SOUP = [b"\xc2", b"\xa0", b"\x85", b"\xe1\x9a", b"\x80", b"\xe2", b"\xe2\x80", b
 @given(st.lists(st.sampled_from(SOUP), max_size=60), st.integers(min_value=1, max_value=16))
 def test_byte_soup_near_whitespace_encodings(pieces: list[bytes], chunk: int) -> None:
     data = b"".join(pieces)
-    path = write(data)
-    try:
+    with temp_file(data) as path:
         assert W.count_file(path, errors="replace", chunk_bytes=chunk).words == reference(path, "replace")
         try:
             ref = reference(path)
@@ -122,8 +120,6 @@ def test_byte_soup_near_whitespace_encodings(pieces: list[bytes], chunk: int) ->
                 W.count_file(path, chunk_bytes=chunk)
         else:
             assert W.count_file(path, chunk_bytes=chunk).words == ref
-    finally:
-        path.unlink()
 
 
 MOSTLY_ASCII = SOUP + [b"ab", b" ", b"cd ", b"\n", b"xyz ", b"word", b"  "] * 60
@@ -134,8 +130,7 @@ MOSTLY_ASCII = SOUP + [b"ab", b" ", b"cd ", b"\n", b"xyz ", b"word", b"  "] * 60
 def test_sparse_specials_in_ascii_text(pieces: list[bytes], chunk: int) -> None:
     # Long, mostly-ASCII chunks take the sparse paths (compact validation, lead positions).
     data = b"".join(pieces)
-    path = write(data)
-    try:
+    with temp_file(data) as path:
         assert W.count_file(path, errors="replace", chunk_bytes=chunk).words == reference(path, "replace")
         try:
             data.decode("utf-8")
@@ -144,8 +139,6 @@ def test_sparse_specials_in_ascii_text(pieces: list[bytes], chunk: int) -> None:
                 W.count_file(path, chunk_bytes=chunk)
         else:
             assert W.count_file(path, chunk_bytes=chunk).words == reference(path)
-    finally:
-        path.unlink()
 
 
 @pytest.mark.parametrize(
