@@ -141,23 +141,14 @@ def test_cli_runs_cogen_and_reports_json(tmp_path, run_cli) -> None:
 
 
 @pytest.mark.slow  # the respect resume test covers the shared machinery in the fast subset
-def test_cogen_resume_after_a_crash_in_deploy_gives_the_same_run(tmp_path, monkeypatch) -> None:
+def test_cogen_resume_after_a_crash_in_deploy_gives_the_same_run(tmp_path, crash_on_call) -> None:
     import babylm.tracks.interaction.proto_cogen as pc
 
     clean = _run(tmp_path, "no-ds", name="clean")
-    real = pc.play_listener
-    calls = {"n": 0}
-
-    def flaky(*a, **k):
-        calls["n"] += 1
-        if calls["n"] == 2:  # round 1's deploy, after its speaker games were played
-            raise RuntimeError("boom")
-        return real(*a, **k)
-
-    monkeypatch.setattr(pc, "play_listener", flaky)
+    restore = crash_on_call(pc, "play_listener", 2)  # round 1's deploy, after its speaker games were played
     with pytest.raises(RuntimeError, match="boom"):
         _run(tmp_path, "no-ds", name="crashy")
-    monkeypatch.setattr(pc, "play_listener", real)
+    restore()
     resumed = _run(tmp_path, "no-ds", name="crashy")
     assert resumed["variants"] == clean["variants"]
     assert resumed["ledger"]["student_generated"] == clean["ledger"]["student_generated"]

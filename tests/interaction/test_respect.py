@@ -166,23 +166,14 @@ def test_respect_run_logs_decodes_and_charges_every_string(tmp_path) -> None:
         assert (tmp_path / "run" / "plots" / png).read_bytes()[:4] == b"\x89PNG"
 
 
-def test_respect_resume_after_a_crash_in_train_gives_the_same_run(tmp_path, monkeypatch) -> None:
+def test_respect_resume_after_a_crash_in_train_gives_the_same_run(tmp_path, crash_on_call) -> None:
     import babylm.tracks.interaction.proto_respect as pr
 
     clean, _ = _run(tmp_path, "clean", variant="ternary-rl")
-    real_fit = pr.fit
-    calls = {"n": 0}
-
-    def flaky(*a, **k):
-        calls["n"] += 1
-        if calls["n"] == 3:  # seed, round 0, then crash in round 1's train
-            raise RuntimeError("boom")
-        return real_fit(*a, **k)
-
-    monkeypatch.setattr(pr, "fit", flaky)
+    restore = crash_on_call(pr, "fit", 3)  # seed, round 0, then crash in round 1's train
     with pytest.raises(RuntimeError, match="boom"):
         _run(tmp_path, "crashy", variant="ternary-rl")
-    monkeypatch.setattr(pr, "fit", real_fit)
+    restore()
     resumed, _ = _run(tmp_path, "crashy", variant="ternary-rl")
     assert resumed["variants"] == clean["variants"]
     assert resumed["ledger"]["teacher_visible"] == clean["ledger"]["teacher_visible"]
