@@ -122,5 +122,7 @@ def register(app: typer.Typer) -> None:
         bad = [s for s in only or [] if s not in known]
         if bad:
             raise BabyLMError(f"unknown stage(s) {', '.join(bad)}", hint=f"stages: {', '.join(known)}")
+        # Absolute: later stages hand paths to child processes (loader, Streamlit) that run elsewhere.
+        workdir = workdir.resolve()
         ctx = DemoContext(workdir=workdir, track=get_track(track).scaled(frac), scale=frac, seed=seed, serve=serve)
         run_demo(ctx, only=only)

@@ -513,7 +513,9 @@ def load_checkpoints(
         try:
             while todo:
                 path = todo[0]
-                proc.stdin.write(path + "\n")
+                # The child runs in another folder: hand it an absolute path (a relative one would be
+                # taken for a Hub repo id).
+                proc.stdin.write(str(Path(path).resolve()) + "\n")
                 proc.stdin.flush()
                 try:
                     line = lines.get(timeout=timeout_s + (startup_grace_s if first else 0.0))
@@ -529,7 +531,8 @@ def load_checkpoints(
                     results[path] = {"ok": False, "error": "loader process died"}
                     break
                 res = json.loads(line)
-                results[res.pop("path", path)] = res
+                res.pop("path", None)
+                results[path] = res
                 if on_done:
                     on_done(path)
         finally:

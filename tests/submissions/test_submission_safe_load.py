@@ -108,6 +108,15 @@ def test_load_real_checkpoints_in_child(built: tuple[Path, Path], tmp_path: Path
     assert [f.code for f in found] == ["E_LOAD"] and "broken" in found[0].message
 
 
+def test_load_a_relative_checkpoint_path(built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child runs in another folder: a relative path must not be taken for a Hub repo id."""
+    bundle = built[0]
+    monkeypatch.chdir(bundle)
+    rel = Path("checkpoints") / "chck_1M"
+    res = load_checkpoints([rel], "causal", timeout_s=120)
+    assert res[str(rel)]["ok"], res
+
+
 def test_load_deadline_kills_the_child(built: tuple[Path, Path]) -> None:
     good = built[0] / "checkpoints" / "chck_1M"
     res = load_checkpoints([good], "causal", timeout_s=0.01, startup_grace_s=0.0)
