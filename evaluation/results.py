@@ -68,15 +68,20 @@ def write_results(results: dict[str, Any], path: str | Path) -> Path:
     return path
 
 
+def _read_json(path: Path, what: str) -> Any:
+    """Parse a JSON file; a missing or corrupt file is a user error naming it."""
+    if not path.is_file():
+        raise BabyLMError(f"{what} file not found: {path}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BabyLMError(f"{path}: not valid JSON ({exc})", hint="the file is truncated or corrupt") from exc
+
+
 def load_results(path: str | Path) -> dict[str, Any]:
     """Read and check a results file (format field, checkpoints object)."""
     path = Path(path)
-    if not path.is_file():
-        raise BabyLMError(f"results file not found: {path}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BabyLMError(f"{path}: not valid JSON ({exc})", hint="the file is truncated or corrupt") from exc
+    data = _read_json(path, "results")
     if not isinstance(data, dict) or data.get("format") != RESULTS_FORMAT:
         got = data.get("format") if isinstance(data, dict) else type(data).__name__
         raise BabyLMError(f"{path}: field 'format' is {got!r}, expected {RESULTS_FORMAT!r}",
@@ -139,12 +144,7 @@ def write_official_predictions(results: dict[str, Any], path: str | Path) -> Pat
 def read_official_predictions(path: str | Path) -> dict[str, Any]:
     """Read an official predictions file, checking its shape; errors name the file and the key."""
     path = Path(path)
-    if not path.is_file():
-        raise BabyLMError(f"predictions file not found: {path}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BabyLMError(f"{path}: not valid JSON ({exc})", hint="the file is truncated or corrupt") from exc
+    data = _read_json(path, "predictions")
     if not isinstance(data, dict):
         raise BabyLMError(f"{path}: expected a JSON object at the top level")
     for key, block in data.items():
