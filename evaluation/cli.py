@@ -88,6 +88,8 @@ def register(app: typer.Typer) -> None:
         cache_dir: Path = typer.Option(None, help="Score cache folder (default: MODEL/.babylm_cache)."),
         batch_size: int = typer.Option(None, min=1, help="Sequences per forward pass (results do not depend on it)."),
         threads: int = typer.Option(None, min=1, help="Torch CPU threads (default: torch's choice)."),
+        engine: str = typer.Option("auto", help="causal models: 'native' (GPT-2 without transformers, every "
+                                   "distinct prefix run once), 'transformers', or 'auto' (native where it applies)."),
         no_items: bool = typer.Option(False, "--no-items", help="Leave per-item scores out of results.json."),
         as_json: bool = typer.Option(False, "--json", help="Print a JSON summary (keys: results_json, "
                                      "official_preds_json, track, backend, compat, split, checkpoints "
@@ -111,6 +113,7 @@ def register(app: typer.Typer) -> None:
         results = evaluate_run(
             model, track=track, checkpoints=checkpoints, tasks=tasks, backend=backend, compat=compat,  # type: ignore[arg-type]
             data_root=data, cache_dir=cache_dir, batch_size=batch_size, split=split,  # type: ignore[arg-type]
+            engine=engine,
             progress=not as_json, include_items=not no_items,
         )
         local = Path(model).expanduser()

@@ -202,6 +202,7 @@ def evaluate_run(
     out_dir: str | Path | None = None,
     cache_dir: str | Path | None = None,
     batch_size: int | None = None,
+    engine: str = "auto",
     split: Split | None = None,
     progress: bool = True,
     include_items: bool = True,
@@ -213,7 +214,7 @@ def evaluate_run(
     from babylm import __version__
     from babylm.evaluation.cache import ResultCache
     from babylm.evaluation.results import RESULTS_FORMAT, task_result_to_dict
-    from babylm.evaluation.scorers import BACKENDS, CheckpointError, ScoreError, make_scorer
+    from babylm.evaluation.scorers import BACKENDS, ENGINES, CheckpointError, ScoreError, make_scorer
     from babylm.tracks.rules import Track, get_track
 
     t0 = time.perf_counter()
@@ -221,6 +222,8 @@ def evaluate_run(
         raise BabyLMError(f"unknown backend {backend!r}", hint=f"choose one of {', '.join(BACKENDS)}")
     if compat not in ("babylm", "official"):
         raise BabyLMError(f"unknown compat {compat!r}", hint="use 'babylm' or 'official'")
+    if engine not in ENGINES:
+        raise BabyLMError(f"unknown engine {engine!r}", hint=f"choose one of {', '.join(ENGINES)}")
     trk = track if isinstance(track, Track) else get_track(str(track))
     split = split or ("full" if tasks == "full" else "fast")
     if split not in ("fast", "full"):
@@ -283,7 +286,7 @@ def evaluate_run(
                     if scorer is None and load_error is None:
                         try:
                             scorer = make_scorer(ref.path or ref.repo, backend, compat=compat, batch_size=batch_size,
-                                                 revision=ref.name if ref.repo else None)
+                                                 revision=ref.name if ref.repo else None, engine=engine)
                         except (CheckpointError, BabyLMError) as exc:
                             load_error = str(exc)
                             results["failures"].append({"checkpoint": ref.name, "task": None,

@@ -14,6 +14,7 @@ from babylm.errors import BabyLMError
 from babylm.evaluation.api import Compat, Scorer
 
 BACKENDS = ("causal", "mlm", "mntp", "enc_dec_mask", "enc_dec_prefix")
+ENGINES = ("auto", "native", "transformers")
 
 
 class CheckpointError(BabyLMError):
@@ -96,10 +97,51 @@ def make_scorer(
     compat: Compat = "babylm",
     batch_size: int | None = None,
     revision: str | None = None,
+    engine: str = "auto",
 ) -> Scorer:
-    """Load a checkpoint and wrap it in the scorer for `backend`."""
+    """Load a checkpoint and wrap it in the scorer for `backend`.
+
+    engine "auto" scores local GPT-2 checkpoints with the transformers-free prefix-tree scorer
+    (`native_gpt2`, `scorer_tree`) and everything else through transformers; "native" insists on the
+    former, "transformers" on the latter.
+    """
+    if engine not in ENGINES:
+        raise BabyLMError(f"unknown engine {engine!r}", hint=f"choose one of {', '.join(ENGINES)}")
+    if engine != "transformers":
+        native = _native_scorer(path, backend, revision, compat, batch_size, required=engine == "native")
+        if native is not None:
+            return native
     model, tokenizer = load_model(path, backend, revision)
     return scorer_for(model, tokenizer, backend, compat=compat, batch_size=batch_size)
+
+
+def _native_scorer(
+    path: str | Path, backend: str, revision: str | None, compat: Compat, batch_size: int | None, *, required: bool
+) -> Scorer | None:
+    local = Path(path)
+    if backend != "causal":
+        why = f"backend {backend} (native scoring is causal only)"
+    elif revision or not local.is_dir():
+        why = "not a local checkpoint folder"
+    else:
+        check_checkpoint_folder(local)
+        from babylm.evaluation.native_gpt2 import native_reason
+
+        why = native_reason(local)
+    if why is not None:
+        if required:
+            raise BabyLMError(f"{path}: cannot score with the native engine: {why}",
+                              hint="use --engine transformers (or auto)")
+        return None
+    from babylm.evaluation.native_gpt2 import load_native_gpt2
+    from babylm.evaluation.scorer_tree import TreeCausalScorer
+
+    try:
+        model, tokenizer = load_native_gpt2(local)
+    except Exception as exc:  # corrupt or incomplete weights: name the checkpoint
+        raise CheckpointError(f"cannot load {path} as a causal model: {type(exc).__name__}: {exc}",
+                              hint="check the folder holds a complete model.safetensors") from exc
+    return TreeCausalScorer(model, tokenizer, compat=compat, batch_size=batch_size)
 
 
 def scorer_for(

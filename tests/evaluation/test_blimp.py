@@ -71,16 +71,17 @@ def _ep25_reference(model, tok, good: str, bad: str) -> tuple[int, float]:
 
 
 def test_official_compat_reproduces_ep25_predictions(tmp_path):
-    from babylm.evaluation.scorers import make_scorer
+    from babylm.evaluation.scorers import load_model, make_scorer
 
     ckpt = tiny_checkpoint(tmp_path / "m", "gpt2", seed=3)
-    sc = make_scorer(ckpt, "causal", compat="official")
+    sc = make_scorer(ckpt, "causal", compat="official")  # the default engine (native for GPT-2)
+    ref_model, ref_tok = load_model(ckpt, "causal")  # the reference runs transformers
     items = load_pairs("blimp", blimp_root(tmp_path / "data", uids=("agr",)), "fast")
     scores = [sc.score(it.candidates) for it in items]
     official = BLIMP.compute(items, scores, "official")
     ours = BLIMP.compute(items, scores, "babylm")
     for it, row in zip(items, official.items, strict=True):
-        ref_pred, ref_correct = _ep25_reference(sc.model, sc.tokenizer, *(c.continuation for c in it.candidates))
+        ref_pred, ref_correct = _ep25_reference(ref_model, ref_tok, *(c.continuation for c in it.candidates))
         assert (row.pred, row.correct) == (ref_pred, ref_correct), it.id
     tie = next(r for r in official.items if r.id == "agr_2")  # identical sentences
     assert tie.tie and tie.correct == 1.0

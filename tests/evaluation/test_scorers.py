@@ -33,6 +33,17 @@ def ckpts(tmp_path_factory):
     return {k: tiny_checkpoint(root / k, k) for k in ("gpt2", "bert", "t5")}
 
 
+@pytest.fixture(scope="module")
+def ref_gpt2(ckpts):
+    """The transformers model itself: the reference for both causal engines."""
+    from babylm.evaluation.scorers import load_model
+
+    return load_model(ckpts["gpt2"], "causal")[0]
+
+
+ENGINES = pytest.mark.parametrize("engine", ["transformers", "native"])
+
+
 def _naive_causal(model, ids: list[int], start: int) -> float:
     import torch
 
@@ -41,42 +52,46 @@ def _naive_causal(model, ids: list[int], start: int) -> float:
     return float(sum(lp[i - 1, ids[i]] for i in range(start, len(ids))))
 
 
-def test_causal_babylm_scores_every_token_after_bos(ckpts):
-    sc = make_scorer(ckpts["gpt2"], "causal")
+@ENGINES
+def test_causal_babylm_scores_every_token_after_bos(ckpts, ref_gpt2, engine):
+    sc = make_scorer(ckpts["gpt2"], "causal", engine=engine)
     tok = sc.tokenizer
     for req, got in zip(REQS[:6], sc.score(REQS[:6]), strict=True):
         ids = [tok.bos_token_id, *tok(" " + req.continuation, add_special_tokens=False)["input_ids"]]
-        assert got == pytest.approx(_naive_causal(sc.model, ids, 1), abs=1e-4)
+        assert got == pytest.approx(_naive_causal(ref_gpt2, ids, 1), abs=1e-4)
 
 
-def test_causal_official_leaves_first_token_unscored(ckpts):
-    sc = make_scorer(ckpts["gpt2"], "causal", compat="official")
+@ENGINES
+def test_causal_official_leaves_first_token_unscored(ckpts, ref_gpt2, engine):
+    sc = make_scorer(ckpts["gpt2"], "causal", compat="official", engine=engine)
     tok = sc.tokenizer
     for req, got in zip(REQS[:6], sc.score(REQS[:6]), strict=True):
         ids = tok(req.continuation, add_special_tokens=False)["input_ids"]
-        assert got == pytest.approx(_naive_causal(sc.model, ids, 1), abs=1e-4)
+        assert got == pytest.approx(_naive_causal(ref_gpt2, ids, 1), abs=1e-4)
     assert sc.score([R("", "a")]) == [0.0]  # one token: nothing scored
 
 
-def test_causal_context_split_like_lm_eval(ckpts):
-    sc = make_scorer(ckpts["gpt2"], "causal")
+@ENGINES
+def test_causal_context_split_like_lm_eval(ckpts, ref_gpt2, engine):
+    sc = make_scorer(ckpts["gpt2"], "causal", engine=engine)
     a, b = sc.score([R("the boy", " walks home ."), R("the boy ", "walks home .")])
     assert a == pytest.approx(b, abs=1e-6)  # trailing context space moves to the continuation
     tok = sc.tokenizer
     whole = tok("the boy walks home .", add_special_tokens=False)["input_ids"]
     n_ctx = len(tok("the boy", add_special_tokens=False)["input_ids"])
-    assert a == pytest.approx(_naive_causal(sc.model, whole, n_ctx), abs=1e-4)
+    assert a == pytest.approx(_naive_causal(ref_gpt2, whole, n_ctx), abs=1e-4)
 
 
-@pytest.mark.parametrize("kind,backend", [("gpt2", "causal"), ("bert", "mlm"), ("bert", "mntp"),
-                                          ("t5", "enc_dec_mask"), ("t5", "enc_dec_prefix")])
-def test_batch_size_invariance_float32(ckpts, kind, backend):
+@pytest.mark.parametrize("kind,backend,engine", [
+    ("gpt2", "causal", "transformers"), ("gpt2", "causal", "native"), ("bert", "mlm", "auto"),
+    ("bert", "mntp", "auto"), ("t5", "enc_dec_mask", "auto"), ("t5", "enc_dec_prefix", "auto")])
+def test_batch_size_invariance_float32(ckpts, kind, backend, engine):
     import torch
 
     torch.set_num_threads(1)  # tiny batches: thread hand-offs cost more than they save on a shared CPU
     reqs = REQS + SHARED if backend == "causal" else [*REQS[:2], REQS[6], REQS[9], REQS[-1], *SHARED[:2]]
-    one = make_scorer(ckpts[kind], backend, batch_size=1)
-    many = make_scorer(ckpts[kind], backend, batch_size=64)
+    one = make_scorer(ckpts[kind], backend, batch_size=1, engine=engine)
+    many = make_scorer(ckpts[kind], backend, batch_size=64, engine=engine)
     assert next(one.model.parameters()).dtype.is_floating_point
     assert str(next(one.model.parameters()).dtype) == "torch.float32"
     s1, s64 = one.score(reqs), many.score(reqs)
@@ -88,7 +103,7 @@ def test_batch_size_invariance_float32(ckpts, kind, backend):
 
 @pytest.mark.parametrize("share_prefixes", [False, True])
 def test_shared_prefix_paths_equal_plain_path(ckpts, share_prefixes):
-    sc = make_scorer(ckpts["gpt2"], "causal")
+    sc = make_scorer(ckpts["gpt2"], "causal", engine="transformers")
     sc.share_prefixes = share_prefixes  # sentence prefixes through the KV cache (on for deep models)
     reqs = SHARED + REQS + [R("", "the cat sees the dog"), R("", "the cat sees")]
     cached = sc.score(reqs)
@@ -126,12 +141,14 @@ def test_mlm_needs_offsets_and_a_mask_token():
         scorer_for(types.SimpleNamespace(), types.SimpleNamespace(mask_token_id=None), "mlm")
 
 
-def test_non_finite_log_prob_is_an_error_naming_the_request(ckpts):
+@pytest.mark.parametrize("engine", ["transformers", "native"])
+def test_non_finite_log_prob_is_an_error_naming_the_request(ckpts, engine):
     import torch
 
-    sc = make_scorer(ckpts["gpt2"], "causal")
+    sc = make_scorer(ckpts["gpt2"], "causal", engine=engine)
     with torch.no_grad():
-        sc.model.transformer.ln_f.weight.fill_(float("nan"))
+        ln_f = sc.model.transformer.ln_f.weight if engine == "transformers" else sc.model.ln_f_weight
+        ln_f.fill_(float("nan"))
     sc._split = False
     with pytest.raises(ScoreError) as info:
         sc.score([R("", "the cat")])
