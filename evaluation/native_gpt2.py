@@ -49,12 +49,39 @@ def native_reason(folder: Path) -> str | None:
         return f"activation {cfg.get('activation_function')!r}"
     if not (folder / "model.safetensors").is_file():
         return "weights are not a single model.safetensors"
-    tok_cfg = _read_json(folder / "tokenizer_config.json")
-    if not (folder / "tokenizer.json").is_file() or tok_cfg.get("tokenizer_class") not in _GENERIC_TOKENIZERS:
-        return f"tokenizer class {tok_cfg.get('tokenizer_class')!r} (only generic tokenizer.json tokenizers)"
-    if tok_cfg.get("add_prefix_space") or tok_cfg.get("add_bos_token") or tok_cfg.get("add_eos_token"):
-        return "tokenizer_config changes the tokenizer (add_prefix_space / add_bos_token / add_eos_token)"
+    return _tokenizer_reason(folder)
+
+
+def _tokenizer_reason(folder: Path) -> str | None:
+    """None when tokenizer.json alone tokenizes exactly as transformers' tokenizer for the folder does."""
+    cfg = _read_json(folder / "tokenizer_config.json")
+    if not (folder / "tokenizer.json").is_file() or cfg.get("tokenizer_class") not in _GENERIC_TOKENIZERS:
+        return f"tokenizer class {cfg.get('tokenizer_class')!r} (only generic tokenizer.json tokenizers)"
+    if cfg.get("add_bos_token") or cfg.get("add_eos_token"):
+        return "tokenizer_config sets add_bos_token / add_eos_token"
+    spec = _read_json(folder / "tokenizer.json")
+    if "add_prefix_space" in cfg and bool(cfg["add_prefix_space"]) != _adds_prefix_space(spec.get("pre_tokenizer")):
+        return "tokenizer_config's add_prefix_space differs from tokenizer.json's pre-tokenizer"
+    vocab = spec.get("model", {}).get("vocab") or {}
+    known = set(vocab) if isinstance(vocab, dict) else {v[0] for v in vocab}
+    known |= {t.get("content") for t in spec.get("added_tokens", [])}
+    wanted = [cfg.get(k) for k in ("bos_token", "eos_token", "unk_token", "pad_token")]
+    wanted += list(cfg.get("added_tokens_decoder", {}).values())
+    missing = sorted({t.get("content") if isinstance(t, dict) else t for t in wanted if t} - known)
+    if missing:
+        return f"tokenizer_config adds tokens that tokenizer.json lacks: {', '.join(map(str, missing))}"
     return None
+
+
+def _adds_prefix_space(pre: Any) -> bool:
+    """Whether a tokenizer.json pre-tokenizer puts a space before the text."""
+    if not isinstance(pre, dict):
+        return False
+    if pre.get("type") == "Sequence":
+        return any(_adds_prefix_space(p) for p in pre.get("pretokenizers", []))
+    if "prepend_scheme" in pre:  # Metaspace
+        return pre["prepend_scheme"] != "never"
+    return bool(pre.get("add_prefix_space", False))
 
 
 class NativeTokenizer:

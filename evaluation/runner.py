@@ -237,7 +237,7 @@ def evaluate_run(
 
     results: dict[str, Any] = {
         "format": RESULTS_FORMAT, "harness_version": __version__, "model": str(model), "backend": backend,
-        "compat": compat, "track": trk.key, "split": split, "data_root": str(root) if root else None,
+        "engine": engine, "compat": compat, "track": trk.key, "split": split, "data_root": str(root) if root else None,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "tasks": names,
         "official_keys": {n: TASKS[n].official_key for n in names if TASKS[n].official_key},
         "checkpoints": {}, "across_checkpoints": {}, "unavailable": {}, "failures": [], "warnings": [],
@@ -287,6 +287,7 @@ def evaluate_run(
                         try:
                             scorer = make_scorer(ref.path or ref.repo, backend, compat=compat, batch_size=batch_size,
                                                  revision=ref.name if ref.repo else None, engine=engine)
+                            entry["engine"] = getattr(scorer, "engine", "transformers")
                         except (CheckpointError, BabyLMError) as exc:
                             load_error = str(exc)
                             results["failures"].append({"checkpoint": ref.name, "task": None,

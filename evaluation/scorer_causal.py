@@ -36,6 +36,7 @@ DEEP_BODY = 2048  # n_layer x width from which a second (cached) forward costs l
 
 class CausalScorer:
     backend = "causal"
+    engine = "transformers"
 
     def __init__(
         self,

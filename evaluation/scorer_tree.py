@@ -24,6 +24,8 @@ HEAD_CHUNK = 256  # node rows per LM-head matmul (256 x vocab floats stay in cac
 class TreeCausalScorer(CausalScorer):
     """A causal scorer for models with `hidden(ids, pos, mask)` and `head_weight` (see native_gpt2)."""
 
+    engine = "native"
+
     def __init__(
         self,
         model: Any,

@@ -59,12 +59,28 @@ def test_native_logits_equal_transformers(tmp_path, overrides):
     assert not torch.isnan(got).any()
 
 
-def test_native_tokenizer_matches_transformers(tiny_causal_lm):
+@pytest.fixture(scope="module")
+def harness_tokenizer_folder(tmp_path_factory) -> Path:
+    """A folder holding the training harness's tokenizer (add_prefix_space, a pad token)."""
+    from babylm.tracks.tokenizer_train import train_tokenizer as harness_tokenizer
+
+    folder = tmp_path_factory.mktemp("harness_tok")
+    harness_tokenizer(list(DEFAULT_TEXTS) * 3, vocab_size=400, min_frequency=1).save_pretrained(folder)
+    return folder
+
+
+@pytest.mark.parametrize("which", ["tests", "harness"])
+def test_native_tokenizer_matches_transformers(tiny_causal_lm, harness_tokenizer_folder, which):
     from transformers import AutoTokenizer
 
-    hf = AutoTokenizer.from_pretrained(tiny_causal_lm)
-    mine = NativeTokenizer(tiny_causal_lm)
-    assert (mine.bos_token_id, mine.eos_token_id, len(mine)) == (hf.bos_token_id, hf.eos_token_id, len(hf))
+    from babylm.evaluation.native_gpt2 import _tokenizer_reason
+
+    folder = tiny_causal_lm if which == "tests" else harness_tokenizer_folder
+    assert _tokenizer_reason(folder) is None
+    hf = AutoTokenizer.from_pretrained(folder)
+    mine = NativeTokenizer(folder)
+    assert (mine.bos_token_id, mine.eos_token_id, mine.pad_token_id, len(mine)) == (
+        hf.bos_token_id, hf.eos_token_id, hf.pad_token_id, len(hf))
     texts = SENTENCES + [" " + s for s in SENTENCES]
     assert mine(texts, add_special_tokens=False)["input_ids"] == hf(texts, add_special_tokens=False)["input_ids"]
     assert mine("the cat")["input_ids"] == hf("the cat")["input_ids"]
@@ -81,7 +97,9 @@ def _edit_json(path: Path, **changes) -> None:
     (("config.json", {"add_cross_attention": True}), "cross-attention"),
     (("config.json", {"activation_function": "mystery"}), "activation"),
     (("tokenizer_config.json", {"tokenizer_class": "GPT2Tokenizer"}), "tokenizer class"),
-    (("tokenizer_config.json", {"add_prefix_space": True}), "add_prefix_space"),
+    (("tokenizer_config.json", {"add_prefix_space": True}), "add_prefix_space differs"),
+    (("tokenizer_config.json", {"pad_token": "<new-pad>"}), "lacks: <new-pad>"),
+    (("tokenizer_config.json", {"add_bos_token": True}), "add_bos_token"),
 ])
 def test_native_reason_refuses_what_it_cannot_reproduce(tmp_path, tiny_causal_lm, change, why):
     import shutil
