@@ -96,6 +96,7 @@ class TreeCausalScorer(CausalScorer):
         pos: list[int] = []
         ends: list[int] = []
         edge_idx: list[int] = []
+        targets: list[int] = []
         flat: list[int] = []
         for b, r in enumerate(rows):
             n, pad = len(tree.tokens[r]), width - len(tree.tokens[r])
@@ -104,6 +105,7 @@ class TreeCausalScorer(CausalScorer):
             ends += tree.ends[r] + list(range(n + 1, width + 1))  # padding nodes attend to themselves
             lo, hi = tree.row_edges[r]
             edge_idx += range(lo, hi)
+            targets += tree.edge_target[lo:hi]
             off = b * width
             flat += [off + c for c in tree.edge_col[lo:hi]]
         if not edge_idx:
@@ -116,11 +118,7 @@ class TreeCausalScorer(CausalScorer):
                                    mask.unsqueeze(1))
         nodes, inverse = torch.unique(torch.tensor(flat), return_inverse=True)
         h = hidden.reshape(-1, hidden.shape[-1])[nodes]
-        targets = torch.tensor([tree.edge_target[e] for e in edge_idx])
-        lp[torch.tensor(edge_idx)] = edge_logprobs(h, self.model.head_weight, inverse, targets)
-
-    def _body_head(self) -> None:  # the transformers-only paths of the parent never run here
-        return None
+        lp[torch.tensor(edge_idx)] = edge_logprobs(h, self.model.head_weight, inverse, torch.tensor(targets))
 
 
 def edge_logprobs(h: Any, weight: Any, node: Any, targets: Any, chunk: int = HEAD_CHUNK) -> Any:

@@ -149,6 +149,17 @@ def test_tree_scores_equal_transformers_scores(tiny_causal_lm):
     assert official == pytest.approx(ref_official, abs=1e-4)
 
 
+def test_token_logprobs_equal_transformers(tiny_causal_lm):
+    tree = make_scorer(tiny_causal_lm, "causal", engine="native")
+    ref = make_scorer(tiny_causal_lm, "causal", engine="transformers")
+    need = {tuple(t): s for t, s in tree.encode([R("", s) for s in SENTENCES[:6]] + [R("the cat", " sees it")])}
+    got, want = tree.token_logprobs(need), ref.token_logprobs(need)
+    assert set(got) == set(want)
+    for s in need:
+        assert got[s] == pytest.approx(want[s], abs=1e-5)
+        assert all(v == 0.0 for v in got[s][: need[s]]) and all(v < 0 for v in got[s][need[s]:])
+
+
 def test_evaluate_cli_engines_agree(tmp_path, tiny_causal_lm, run_cli):
     root = blimp_root(tmp_path / "data")
     results = {}
