@@ -1,12 +1,13 @@
 """BLiMP fast: babylm's causal scorer vs lm-eval's HFLM on the same local model, whole process timed.
 
-    .venv/bin/python bench/eval_speed.py [--size tiny|small|both] [--files N] [--train-steps N]
+    .venv/bin/python bench/eval_speed.py [--size tiny|small|both] [--files N] [--engine auto|native|transformers]
 
 Builds (untimed, cached under --work) an 8k byte-level BPE tokenizer trained on the BabyLM train
 sample and a GPT-2 model: "tiny" = 2 layers x 64 (a few hundred training steps so predictions are not
 trivial), "small" = 12 x 768 (GPT-2-small shape, random weights). Then runs, each as its own
 subprocess timed from start to exit (imports and model loading included):
-  ours:    babylm evaluate DIR --tasks blimp --data ROOT (fresh score cache every run)
+  ours:    babylm evaluate DIR --tasks blimp --data ROOT --engine E (fresh score cache every run; the
+           default engine scores these GPT-2 models natively, see evaluation/scorer_tree.py)
   lm-eval: lm_eval run --model hf --model_args pretrained=DIR,dtype=float32 with local BLiMP-fast YAML
 and prints pairs/s, the ratio, whether the predictions are identical and the largest per-item
 log-likelihood difference. lm-eval's `datasets` cache is warmed once first (its usual state).
@@ -116,9 +117,9 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     return wall
 
 
-def ours_cmd(model: Path, root: Path, out: Path, threads: int | None) -> list[str]:
+def ours_cmd(model: Path, root: Path, out: Path, threads: int | None, engine: str) -> list[str]:
     cmd = [str(REPO / ".venv" / "bin" / "babylm"), "evaluate", str(model), "--tasks", "blimp", "--data", str(root),
-           "--out", str(out), "--cache-dir", str(out / "cache"), "--json"]
+           "--out", str(out), "--cache-dir", str(out / "cache"), "--engine", engine, "--json"]
     return cmd + (["--threads", str(threads)] if threads else [])
 
 
@@ -128,7 +129,7 @@ def lm_eval_cmd(model: Path, yaml_dir: Path, group: str, out: Path, batch: int) 
             "--batch_size", str(batch), "--device", "cpu", "--log_samples", "--output_path", str(out)]
 
 
-def compare(ours_out: Path, lm_out: Path) -> tuple[int, int, float]:
+def compare(ours_out: Path, lm_out: Path) -> tuple[int, int, float, str]:
     res = json.loads((ours_out / "results.json").read_text())
     ck = next(iter(res["checkpoints"].values()))
     mine = {r["id"]: r for r in ck["tasks"]["blimp"]["items"]}
@@ -144,10 +145,11 @@ def compare(ours_out: Path, lm_out: Path) -> tuple[int, int, float]:
             total += 1
             same += int(row["pred"] == pred)
             max_diff = max(max_diff, *(abs(a - b) for a, b in zip(row["scores"], lls, strict=True)))
-    return same, total, max_diff
+    return same, total, max_diff, ck.get("engine", "?")
 
 
-def bench(size: str, n_files: int | None, train_steps: int, work: Path, batch: int, threads: int | None) -> None:
+def bench(size: str, n_files: int | None, train_steps: int, work: Path, batch: int, threads: int | None,
+          engine: str) -> None:
     model = build_model(work / f"model_{size}", size, train_steps if size == "tiny" else 0)
     root, files = data_root(work, n_files)
     pairs = 200 * len(files)
@@ -160,10 +162,10 @@ def bench(size: str, n_files: int | None, train_steps: int, work: Path, batch: i
         tmp = Path(tmp)
         timed(lm_eval_cmd(model, yaml_dir, group, tmp / "warm", batch), env)  # warm the datasets cache
         t_lm = timed(lm_eval_cmd(model, yaml_dir, group, tmp / "lm", batch), env)
-        t_ours = timed(ours_cmd(model, root, tmp / "ours", threads), env)
-        same, total, diff = compare(tmp / "ours", tmp / "lm")
+        t_ours = timed(ours_cmd(model, root, tmp / "ours", threads, engine), env)
+        same, total, diff, used = compare(tmp / "ours", tmp / "lm")
     print(f"  lm-eval HFLM : {t_lm:7.1f} s  {pairs / t_lm:8.0f} pairs/s")
-    print(f"  babylm       : {t_ours:7.1f} s  {pairs / t_ours:8.0f} pairs/s")
+    print(f"  babylm       : {t_ours:7.1f} s  {pairs / t_ours:8.0f} pairs/s  (engine {used})")
     print(f"  ratio        : {t_lm / t_ours:.2f}x faster; identical predictions {same}/{total}; "
           f"max |d loglik| {diff:.2e}")
     print(f"  {load()}", flush=True)
@@ -176,6 +178,8 @@ def main() -> None:
     ap.add_argument("--train-steps", type=int, default=300)
     ap.add_argument("--batch", type=int, default=64, help="lm-eval batch size")
     ap.add_argument("--threads", type=int, default=None, help="torch threads for ours (default: torch's)")
+    ap.add_argument("--engine", choices=["auto", "native", "transformers"], default="auto",
+                    help="babylm's causal engine (auto: native for these GPT-2 models)")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "babylm_eval_speed")
     args = ap.parse_args()
     if not BLIMP_FAST.is_dir():
@@ -183,7 +187,7 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     for size in (["tiny", "small"] if args.size == "both" else [args.size]):
         files = args.files if args.files is not None else (None if size == "tiny" else 10)
-        bench(size, files, args.train_steps, args.work, args.batch, args.threads)
+        bench(size, files, args.train_steps, args.work, args.batch, args.threads, args.engine)
 
 
 if __name__ == "__main__":
