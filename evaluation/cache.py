@@ -90,6 +90,22 @@ class ResultCache:
         atomic_write_text(self.path(**key), json.dumps(doc, separators=(",", ":")))
 
 
+    # ---- results computed across checkpoints (AoA fits: seconds, so a cached re-run skips them too) ----
+    def derived_path(self, key: dict[str, Any]) -> Path:
+        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+        return self.root / "across" / f"{digest[:32]}.json"
+
+    def get_derived(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        data = _read_json(self.derived_path(key))
+        if not data or data.get("format") != CACHE_FORMAT or data.get("key") != key:
+            return None
+        return data["result"]
+
+    def put_derived(self, key: dict[str, Any], result: dict[str, Any]) -> None:
+        doc = {"format": CACHE_FORMAT, "key": key, "result": result}
+        atomic_write_text(self.derived_path(key), json.dumps(doc, separators=(",", ":"), allow_nan=False))
+
+
 def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))

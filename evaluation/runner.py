@@ -8,6 +8,7 @@ listed in `results["unavailable"]`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -312,21 +313,34 @@ def evaluate_run(
                     entry["tasks"][n] = {"status": "scored", "version": spec.version, "n_items": len(items),
                                          "cached": cached}
                     continue
-                try:
-                    tr = spec.compute(items, scores, compat)
-                except Exception as exc:
-                    _fail(results, entry, ref.name, n, f"{ref.name}/{n}: metric failed: {type(exc).__name__}: {exc}")
-                    continue
-                d = task_result_to_dict(tr, include_items=include_items)
+                result_key = {**key, "items": include_items,
+                              "item_ids": hashlib.sha256("\n".join(ids).encode()).hexdigest()}
+                d = cache.get_derived(result_key) if cached else None  # bootstrap intervals take a while
+                if d is None:
+                    try:
+                        tr = spec.compute(items, scores, compat)
+                    except Exception as exc:
+                        _fail(results, entry, ref.name, n,
+                              f"{ref.name}/{n}: metric failed: {type(exc).__name__}: {exc}")
+                        continue
+                    d = task_result_to_dict(tr, include_items=include_items)
+                    cache.put_derived(result_key, d)
                 d["status"], d["cached"] = "ok", cached
                 entry["tasks"][n] = d
             del scorer
     for n, per_ckpt in across.items():
         spec = TASKS[n]
+        derived_key = {"task": n, "version": spec.version, "backend": backend, "compat": compat, "split": split,
+                       "items": include_items, "checkpoints": [
+                           [name, words, results["checkpoints"][name]["content_hash"]]
+                           for name, (words, _) in per_ckpt.items()]}
         try:
-            tr = spec.across_checkpoints(loaded[n], per_ckpt)  # type: ignore[misc]
-            d = task_result_to_dict(tr, include_items=include_items)
-            d["status"], d["checkpoints"] = "ok", list(per_ckpt)
+            d = cache.get_derived(derived_key)
+            if d is None:
+                tr = spec.across_checkpoints(loaded[n], per_ckpt)  # type: ignore[misc]
+                d = task_result_to_dict(tr, include_items=include_items)
+                d["status"], d["checkpoints"] = "ok", list(per_ckpt)
+                cache.put_derived(derived_key, d)
             results["across_checkpoints"][n] = d
         except Exception as exc:
             results["failures"].append({"checkpoint": None, "task": n,

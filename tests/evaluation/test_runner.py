@@ -118,18 +118,22 @@ def _toy_loader(root, split):
 
 @pytest.fixture()
 def toy_tasks():
+    calls = {"compute": 0, "across": 0}
+
     def compute(items, scores, compat):
+        calls["compute"] += 1
         return TaskResult("toy_regression", "1", "mean_logprob", sum(s[0] for s in scores) / len(scores),
                           {"w": 0.0}, len(items))
 
     def across(items, per_ckpt):
+        calls["across"] += 1
         words = [w for w, _ in per_ckpt.values()]
         return TaskResult("toy_across", "1", "n_checkpoints", float(len(per_ckpt)), {}, len(items),
                           details={"words": words})
 
     specs = [register_task(TaskSpec("toy_regression", "1", "mean_logprob", _toy_loader, compute)),
              register_task(TaskSpec("toy_across", "1", "n", _toy_loader, compute, across_checkpoints=across))]
-    yield
+    yield calls
     for s in specs:
         TASKS.pop(s.name, None)
 
@@ -141,6 +145,33 @@ def test_regression_and_across_checkpoint_tasks(run, data, tmp_path, toy_tasks):
     assert res["checkpoints"]["chck_1M"]["tasks"]["toy_across"]["status"] == "scored"
     across = res["across_checkpoints"]["toy_across"]
     assert across["score"] == 2.0 and across["details"]["words"] == [1_000_000, 2_000_000]
+
+
+def test_cached_rerun_reuses_metrics_and_across_checkpoint_results(data, tmp_path, toy_tasks):
+    run = run_folder(tmp_path / "run", n=2)  # its own: the weights change below
+
+    def once(**kw):
+        return evaluate_run(run, tasks="toy_regression,toy_across", data_root=data, cache_dir=tmp_path / "c",
+                            progress=False, **kw)
+
+    first = once()
+    assert toy_tasks == {"compute": 2, "across": 1}  # two checkpoints, one across-checkpoint result
+    second = once()
+    assert toy_tasks == {"compute": 2, "across": 1}  # nothing recomputed
+    assert second["across_checkpoints"] == first["across_checkpoints"]
+    for name, ck in first["checkpoints"].items():
+        got = second["checkpoints"][name]["tasks"]["toy_regression"]
+        assert got["cached"] and {**got, "cached": False} == ck["tasks"]["toy_regression"]
+    once(include_items=False)  # a different results shape is a different cache entry
+    assert toy_tasks == {"compute": 4, "across": 2}
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(run / "chck_2M" / "model.safetensors")  # new weights: everything for chck_2M again
+    save_file({k: v * 1.01 for k, v in weights.items()}, run / "chck_2M" / "model.safetensors",
+              metadata={"format": "pt"})
+    third = once()
+    assert toy_tasks == {"compute": 5, "across": 3}
+    assert not third["checkpoints"]["chck_2M"]["tasks"]["toy_regression"]["cached"]
 
 
 def test_nan_scores_fail_the_task_naming_the_item(tmp_path, data):
