@@ -67,10 +67,16 @@ class CausalScorer:
     def _encode_many(self, texts: list[str]) -> list[list[int]]:
         if not texts:
             return []
+        unique = list(dict.fromkeys(texts))  # candidates share contexts: tokenize each text once
         backend = getattr(self.tokenizer, "backend_tokenizer", None) if self.tokenizer.is_fast else None
         if backend is not None:  # same ids, without building Python offset/attention structures
-            return [e.ids for e in backend.encode_batch(texts, add_special_tokens=False)]
-        return list(self.tokenizer(texts, add_special_tokens=False)["input_ids"])
+            ids = [e.ids for e in backend.encode_batch(unique, add_special_tokens=False)]
+        else:
+            ids = list(self.tokenizer(unique, add_special_tokens=False)["input_ids"])
+        if len(unique) == len(texts):
+            return ids
+        by_text = dict(zip(unique, ids, strict=True))
+        return [by_text[t] for t in texts]
 
     def encode(self, requests: Sequence[ScoreRequest]) -> list[tuple[list[int], int]]:
         """(token ids, index of the first scored token) per request."""
