@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from babylm.evaluation.api import Compat, ScoreRequest
+from babylm.evaluation.api import ScoreRequest
 from babylm.evaluation.prefix_tree import PackedTree, pack
-from babylm.evaluation.scorer_causal import DEFAULT_MAX_TOKENS, CausalScorer
+from babylm.evaluation.scorer_causal import CausalScorer
 from babylm.evaluation.scorers import check_finite
 
 ROW_TOKENS = 128  # nodes per packed row: attention over a row costs row^2, repeated prefixes cost less
@@ -25,19 +25,7 @@ class TreeCausalScorer(CausalScorer):
     """A causal scorer for models with `hidden(ids, pos, mask)` and `head_weight` (see native_gpt2)."""
 
     engine = "native"
-
-    def __init__(
-        self,
-        model: Any,
-        tokenizer: Any,
-        *,
-        compat: Compat = "babylm",
-        batch_size: int | None = None,
-        max_tokens: int = DEFAULT_MAX_TOKENS,
-        row_tokens: int = ROW_TOKENS,
-    ) -> None:
-        super().__init__(model, tokenizer, compat=compat, batch_size=batch_size, max_tokens=max_tokens)
-        self.row_tokens = row_tokens
+    row_tokens = ROW_TOKENS  # an instance may set its own (results do not depend on it)
 
     def score(self, requests: Sequence[ScoreRequest]) -> list[float]:
         encs = self.encode(requests)
