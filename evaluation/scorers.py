@@ -145,12 +145,24 @@ def _native_scorer(
 
 
 def scorer_for(
-    model: Any, tokenizer: Any, backend: str = "causal", *, compat: Compat = "babylm", batch_size: int | None = None
+    model: Any, tokenizer: Any, backend: str = "causal", *, compat: Compat = "babylm", batch_size: int | None = None,
+    tree: bool = True,
 ) -> Scorer:
-    """A scorer around an already loaded model and tokenizer."""
+    """A scorer around an already loaded model and tokenizer.
+
+    Causal models are scored over a packed prefix tree when a probe shows the model honours custom 4D
+    masks and position ids (`tree_adapter`); otherwise (or with `tree=False`) through the KV cache.
+    """
     if backend == "causal":
         from babylm.evaluation.scorer_causal import CausalScorer
+        from babylm.evaluation.scorer_tree import TreeCausalScorer
+        from babylm.evaluation.tree_adapter import tree_model
 
+        adapted = tree_model(model) if tree else None
+        if adapted is not None:
+            scorer = TreeCausalScorer(adapted, tokenizer, compat=compat, batch_size=batch_size)
+            scorer.engine = "transformers"
+            return scorer
         return CausalScorer(model, tokenizer, compat=compat, batch_size=batch_size)
     if backend in ("mlm", "mntp"):
         from babylm.evaluation.scorer_mlm import MaskedScorer

@@ -14,6 +14,15 @@ from babylm.evaluation.native_gpt2 import NativeTokenizer, load_native_gpt2, nat
 from babylm.evaluation.scorers import CheckpointError, make_scorer
 from babylm.evaluation.tinymodels import DEFAULT_TEXTS, tiny_checkpoint, train_tokenizer
 
+
+def kv_scorer(folder: Path, **kwargs):
+    """The transformers model scored through the KV cache: the reference that shares no tree code."""
+    from babylm.evaluation.scorers import load_model, scorer_for
+
+    model, tok = load_model(folder, "causal")
+    return scorer_for(model, tok, "causal", tree=False, **kwargs)
+
+
 SENTENCES = [g for g, _ in PAIRS] + [b for _, b in PAIRS] + ["  two  spaces", "ünïcode wörds", "", "a"]
 
 
@@ -113,8 +122,10 @@ def test_native_reason_refuses_what_it_cannot_reproduce(tmp_path, tiny_causal_lm
 def test_engine_choice_and_errors(tmp_path, tiny_causal_lm):
     from babylm.evaluation.scorer_tree import TreeCausalScorer
 
-    assert isinstance(make_scorer(tiny_causal_lm, "causal"), TreeCausalScorer)
-    assert not isinstance(make_scorer(tiny_causal_lm, "causal", engine="transformers"), TreeCausalScorer)
+    assert make_scorer(tiny_causal_lm, "causal").engine == "native"
+    via_transformers = make_scorer(tiny_causal_lm, "causal", engine="transformers")
+    assert isinstance(via_transformers, TreeCausalScorer) and via_transformers.engine == "transformers"
+    assert not isinstance(kv_scorer(tiny_causal_lm), TreeCausalScorer)
     bert = tiny_checkpoint(tmp_path / "bert", "bert")
     with pytest.raises(BabyLMError, match="native engine: backend mlm"):
         make_scorer(bert, "mlm", engine="native")
@@ -137,21 +148,21 @@ def test_tree_scores_equal_transformers_scores(tiny_causal_lm):
         R(long_ctx, " the end ."), R(long_ctx, " the bird ."), R(long_ctx + " the", " bird ."),
         R("", "the cat sees the dog ."),  # a duplicate
     ]
-    ref = make_scorer(tiny_causal_lm, "causal", engine="transformers").score(reqs)
-    for kwargs in ({}, {"batch_size": 1}):
-        tree = make_scorer(tiny_causal_lm, "causal", engine="native", **kwargs)
+    ref = kv_scorer(tiny_causal_lm).score(reqs)
+    for engine, kwargs in (("native", {}), ("native", {"batch_size": 1}), ("transformers", {})):
+        tree = make_scorer(tiny_causal_lm, "causal", engine=engine, **kwargs)
         got = tree.score(reqs)
         assert got == pytest.approx(ref, abs=1e-4)
         tree.row_tokens = 7  # many small rows: the same numbers
         assert tree.score(reqs) == pytest.approx(ref, abs=1e-4)
     official = make_scorer(tiny_causal_lm, "causal", engine="native", compat="official").score(reqs)
-    ref_official = make_scorer(tiny_causal_lm, "causal", engine="transformers", compat="official").score(reqs)
+    ref_official = kv_scorer(tiny_causal_lm, compat="official").score(reqs)
     assert official == pytest.approx(ref_official, abs=1e-4)
 
 
 def test_token_logprobs_equal_transformers(tiny_causal_lm):
     tree = make_scorer(tiny_causal_lm, "causal", engine="native")
-    ref = make_scorer(tiny_causal_lm, "causal", engine="transformers")
+    ref = kv_scorer(tiny_causal_lm)
     need = {tuple(t): s for t, s in tree.encode([R("", s) for s in SENTENCES[:6]] + [R("the cat", " sees it")])}
     got, want = tree.token_logprobs(need), ref.token_logprobs(need)
     assert set(got) == set(want)

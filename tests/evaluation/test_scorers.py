@@ -41,7 +41,17 @@ def ref_gpt2(ckpts):
     return load_model(ckpts["gpt2"], "causal")[0]
 
 
-ENGINES = pytest.mark.parametrize("engine", ["transformers", "native"])
+ENGINES = pytest.mark.parametrize("engine", ["kv", "transformers", "native"])
+
+
+def causal_scorer(folder, engine: str, **kwargs):
+    """engine "kv" is the transformers model through the KV-cache scorer (no prefix tree)."""
+    if engine != "kv":
+        return make_scorer(folder, "causal", engine=engine, **kwargs)
+    from babylm.evaluation.scorers import load_model
+
+    model, tok = load_model(folder, "causal")
+    return scorer_for(model, tok, "causal", tree=False, **kwargs)
 
 
 def _naive_causal(model, ids: list[int], start: int) -> float:
@@ -54,7 +64,7 @@ def _naive_causal(model, ids: list[int], start: int) -> float:
 
 @ENGINES
 def test_causal_babylm_scores_every_token_after_bos(ckpts, ref_gpt2, engine):
-    sc = make_scorer(ckpts["gpt2"], "causal", engine=engine)
+    sc = causal_scorer(ckpts["gpt2"], engine)
     tok = sc.tokenizer
     for req, got in zip(REQS[:6], sc.score(REQS[:6]), strict=True):
         ids = [tok.bos_token_id, *tok(" " + req.continuation, add_special_tokens=False)["input_ids"]]
@@ -63,7 +73,7 @@ def test_causal_babylm_scores_every_token_after_bos(ckpts, ref_gpt2, engine):
 
 @ENGINES
 def test_causal_official_leaves_first_token_unscored(ckpts, ref_gpt2, engine):
-    sc = make_scorer(ckpts["gpt2"], "causal", compat="official", engine=engine)
+    sc = causal_scorer(ckpts["gpt2"], engine, compat="official")
     tok = sc.tokenizer
     for req, got in zip(REQS[:6], sc.score(REQS[:6]), strict=True):
         ids = tok(req.continuation, add_special_tokens=False)["input_ids"]
@@ -73,7 +83,7 @@ def test_causal_official_leaves_first_token_unscored(ckpts, ref_gpt2, engine):
 
 @ENGINES
 def test_causal_context_split_like_lm_eval(ckpts, ref_gpt2, engine):
-    sc = make_scorer(ckpts["gpt2"], "causal", engine=engine)
+    sc = causal_scorer(ckpts["gpt2"], engine)
     a, b = sc.score([R("the boy", " walks home ."), R("the boy ", "walks home .")])
     assert a == pytest.approx(b, abs=1e-6)  # trailing context space moves to the continuation
     tok = sc.tokenizer
@@ -83,15 +93,16 @@ def test_causal_context_split_like_lm_eval(ckpts, ref_gpt2, engine):
 
 
 @pytest.mark.parametrize("kind,backend,engine", [
-    ("gpt2", "causal", "transformers"), ("gpt2", "causal", "native"), ("bert", "mlm", "auto"),
+    ("gpt2", "causal", "kv"), ("gpt2", "causal", "transformers"), ("gpt2", "causal", "native"), ("bert", "mlm", "auto"),
     ("bert", "mntp", "auto"), ("t5", "enc_dec_mask", "auto"), ("t5", "enc_dec_prefix", "auto")])
 def test_batch_size_invariance_float32(ckpts, kind, backend, engine):
     import torch
 
     torch.set_num_threads(1)  # tiny batches: thread hand-offs cost more than they save on a shared CPU
     reqs = REQS + SHARED if backend == "causal" else [*REQS[:2], REQS[6], REQS[9], REQS[-1], *SHARED[:2]]
-    one = make_scorer(ckpts[kind], backend, batch_size=1, engine=engine)
-    many = make_scorer(ckpts[kind], backend, batch_size=64, engine=engine)
+    make = (lambda **kw: causal_scorer(ckpts[kind], engine, **kw)) if backend == "causal" else (
+        lambda **kw: make_scorer(ckpts[kind], backend, **kw))
+    one, many = make(batch_size=1), make(batch_size=64)
     assert next(one.model.parameters()).dtype.is_floating_point
     assert str(next(one.model.parameters()).dtype) == "torch.float32"
     s1, s64 = one.score(reqs), many.score(reqs)
@@ -103,7 +114,7 @@ def test_batch_size_invariance_float32(ckpts, kind, backend, engine):
 
 @pytest.mark.parametrize("share_prefixes", [False, True])
 def test_shared_prefix_paths_equal_plain_path(ckpts, share_prefixes):
-    sc = make_scorer(ckpts["gpt2"], "causal", engine="transformers")
+    sc = causal_scorer(ckpts["gpt2"], "kv")
     sc.share_prefixes = share_prefixes  # sentence prefixes through the KV cache (on for deep models)
     reqs = SHARED + REQS + [R("", "the cat sees the dog"), R("", "the cat sees")]
     cached = sc.score(reqs)
@@ -141,13 +152,14 @@ def test_mlm_needs_offsets_and_a_mask_token():
         scorer_for(types.SimpleNamespace(), types.SimpleNamespace(mask_token_id=None), "mlm")
 
 
-@pytest.mark.parametrize("engine", ["transformers", "native"])
+@ENGINES
 def test_non_finite_log_prob_is_an_error_naming_the_request(ckpts, engine):
     import torch
 
-    sc = make_scorer(ckpts["gpt2"], "causal", engine=engine)
+    sc = causal_scorer(ckpts["gpt2"], engine)
+    model = sc.model.model if engine == "transformers" else sc.model  # the tree adapter wraps the model
     with torch.no_grad():
-        ln_f = sc.model.transformer.ln_f.weight if engine == "transformers" else sc.model.ln_f_weight
+        ln_f = model.ln_f_weight if engine == "native" else model.transformer.ln_f.weight
         ln_f.fill_(float("nan"))
     sc._split = False
     with pytest.raises(ScoreError) as info:
