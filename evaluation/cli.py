@@ -123,8 +123,10 @@ def register(app: typer.Typer) -> None:
         data_out = summary(results, paths)
 
         def render(console: Any) -> None:
+            engines = sorted({c["engine"] for c in results["checkpoints"].values() if c.get("engine")})
+            used = f", engine {'/'.join(engines)}" if engines else ""
             render_table(console, results, title=f"{results['track']} {results['split']} ({results['backend']}, "
-                         f"compat {results['compat']})")
+                         f"compat {results['compat']}{used})")
             console.print(f"results: {paths[0]}\nofficial predictions: {paths[1]}\n"
                           f"wall time {results['wall_time_s']:.1f} s")
 
