@@ -24,26 +24,28 @@ def _array(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
     return arr
 
 
+def _paired(x: Sequence[float], y: Sequence[float], what: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Equal-length arrays for a correlation, or None when it is undefined (n < 2 or a constant side)."""
+    a, b = _array(x, "x"), _array(y, "y")
+    if len(a) != len(b):
+        raise BabyLMError(f"{what}: x has {len(a)} values, y has {len(b)}")
+    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return None
+    return a, b
+
+
 def spearman(x: Sequence[float], y: Sequence[float]) -> float:
     """Spearman's rho (average ranks for ties); NaN when either side is constant or n < 2."""
     from scipy.stats import spearmanr
 
-    a, b = _array(x, "x"), _array(y, "y")
-    if len(a) != len(b):
-        raise BabyLMError(f"spearman: x has {len(a)} values, y has {len(b)}")
-    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
-        return math.nan
-    return float(spearmanr(a, b).statistic)
+    pair = _paired(x, y, "spearman")
+    return math.nan if pair is None else float(spearmanr(*pair).statistic)
 
 
 def pearson(x: Sequence[float], y: Sequence[float]) -> float:
     """Pearson's r; NaN when either side is constant or n < 2."""
-    a, b = _array(x, "x"), _array(y, "y")
-    if len(a) != len(b):
-        raise BabyLMError(f"pearson: x has {len(a)} values, y has {len(b)}")
-    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
-        return math.nan
-    return float(np.corrcoef(a, b)[0, 1])
+    pair = _paired(x, y, "pearson")
+    return math.nan if pair is None else float(np.corrcoef(*pair)[0, 1])
 
 
 def softmax_first(scores: Sequence[float]) -> float:
