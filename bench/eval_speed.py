@@ -7,7 +7,7 @@ sample and a GPT-2 model: "tiny" = 2 layers x 64 (a few hundred training steps s
 trivial), "small" = 12 x 768 (GPT-2-small shape, random weights). Then runs, each as its own
 subprocess timed from start to exit (imports and model loading included):
   ours:    babylm evaluate DIR --tasks blimp --data ROOT --engine E (fresh score cache every run; the
-           default engine scores these GPT-2 models natively, see evaluation/scorer_tree.py)
+           default engine scores these GPT-2 models natively, see evaluation/scorers/tree.py)
   lm-eval: lm_eval run --model hf --model_args pretrained=DIR,dtype=float32 with local BLiMP-fast YAML
 and prints pairs/s, the ratio, whether the predictions are identical and the largest per-item
 log-likelihood difference. lm-eval's `datasets` cache is warmed once first (its usual state).
@@ -48,7 +48,7 @@ def build_model(folder: Path, size: str, train_steps: int) -> Path:
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from babylm.evaluation.tinymodels import train_tokenizer
+    from babylm.testing.tinymodels import train_tokenizer
 
     texts = train_texts()
     tok = train_tokenizer(texts, "gpt2", vocab_size=8192)

@@ -22,16 +22,16 @@ import time
 
 
 def run(learner: str, games: int, seed_games: int, epochs: int, rounds: int, seed: int) -> list[float]:
-    from babylm.tracks.interaction.decoding import StudentDecoder
-    from babylm.tracks.interaction.learning import FitConfig, fit
-    from babylm.tracks.interaction.refgame_student import Student, Vocab
-    from babylm.tracks.interaction.respect_games import (
+    from babylm.tracks.interaction.games.decoding import StudentDecoder
+    from babylm.tracks.interaction.games.respect import (
         RespectWorld,
         play,
         seed_data,
         training_examples,
         window_text,
     )
+    from babylm.tracks.interaction.students.learning import FitConfig, fit
+    from babylm.tracks.interaction.students.refgame import Student, Vocab
 
     world = RespectWorld()
     vocab = Vocab.for_world(world.lexicon)

@@ -85,6 +85,11 @@ class TaskSpec:
     expected_counts: dict[Split, int] = field(default_factory=dict)
     category: Literal["linguistic", "human_likeness", "finetune"] = "linguistic"
     splits: tuple[Split, ...] = ("fast", "full")
+    description: str = ""  # one line, for `babylm tasks list` and the leaderboard
+    unit: str = "accuracy"  # what `score` measures, shown beside it
+    chance: float | None = None  # the score of a model that guesses
+    higher_is_better: bool = True
+    board_scale: float = 1.0  # factor onto the board's common scale of accuracies/correlations (reading: 0.01)
     official_key: str | None = None  # key in all_full_preds_and_fast_scores_<backend>.json
     # Tasks that need every checkpoint at once (AoA): given {checkpoint: (words_seen, scores)},
     # return one result for the whole run. The runner scores (and caches) each checkpoint first.

@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
         import json
 
         from babylm.errors import BabyLMError
-        from babylm.evaluation.glue import FinetuneConfig, available_tasks, finetune_task
+        from babylm.evaluation.tasks.glue import FinetuneConfig, available_tasks, finetune_task
 
         root = _data_root(data)
         names = [t.strip() for t in tasks.split(",")] if tasks else available_tasks(root)

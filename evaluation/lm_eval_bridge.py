@@ -110,8 +110,8 @@ def export_lm_eval(
     `by_path=False` loads BLiMP-style tasks through our loaders too (no absolute data paths).
     """
     from babylm.evaluation.api import TASKS
-    from babylm.evaluation.datafiles import resolve_root
     from babylm.evaluation.runner import import_task_modules
+    from babylm.evaluation.tasks.datafiles import resolve_root
 
     import_task_modules()
     root = resolve_root(data_root).resolve()
@@ -172,8 +172,8 @@ def export_lm_eval(
 
 
 def _subtask_files(root: Path, split: str, task: str, subtask: str) -> list[str]:
-    from babylm.evaluation.datafiles import task_files
-    from babylm.evaluation.tasks_blimp import FOLDERS
+    from babylm.evaluation.tasks.blimp import FOLDERS
+    from babylm.evaluation.tasks.datafiles import task_files
 
     files = [f for f in task_files(root, split, FOLDERS[task][split], task=task) if f.stem == subtask]
     if not files or any(f.member for f in files):
@@ -195,7 +195,7 @@ def _register_model() -> None:
         def __init__(self, pretrained: str, backend: str = "causal", compat: str = "babylm",
                      batch_size: int | str | None = None, revision: str | None = None, **_: Any) -> None:
             super().__init__()
-            from babylm.evaluation.scorers import make_scorer
+            from babylm.evaluation.scorers.load import make_scorer
 
             bs = int(batch_size) if batch_size not in (None, "auto") else None
             self.scorer = make_scorer(pretrained, backend, compat=compat, batch_size=bs,  # type: ignore[arg-type]

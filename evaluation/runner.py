@@ -33,15 +33,14 @@ class CheckpointRef:
 
 
 def import_task_modules() -> None:
-    """Import every evaluation/tasks_*.py so each registers its TaskSpec."""
+    """Import every module of babylm.evaluation.tasks so each registers its TaskSpec."""
     import importlib
     import pkgutil
 
-    import babylm.evaluation as pkg
+    import babylm.evaluation.tasks as pkg
 
     for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if mod.name.startswith("tasks_"):
-            importlib.import_module(f"babylm.evaluation.{mod.name}")
+        importlib.import_module(f"babylm.evaluation.tasks.{mod.name}")
 
 
 def default_data_root(data_root: str | Path | None = None) -> Path | None:
@@ -145,7 +144,7 @@ def resolve_tasks(tasks: str | Sequence[str], split: Split) -> list[str]:
 def load_task_items(spec: TaskSpec, data_root: Path | None, split: Split) -> tuple[list[Item] | None, str | None,
                                                                                  bool]:
     """(items, problem, unavailable): problem is None when the items loaded."""
-    from babylm.evaluation.datafiles import DataFileError
+    from babylm.evaluation.tasks.datafiles import DataFileError
 
     if data_root is None and spec.name not in DEMO_TASKS:
         return None, "no evaluation data folder found (pass --data)", True
@@ -166,7 +165,7 @@ def score_task_items(scorer: Any, items: list[Item], on_items: Callable[[int], N
     list[float]
 ]:
     """Candidate scores per item; a ScoreError is re-raised naming the item."""
-    from babylm.evaluation.scorers import ScoreError
+    from babylm.evaluation.scorers.load import ScoreError
 
     out: list[list[float]] = []
     for s in range(0, len(items), CHUNK_ITEMS):
@@ -215,7 +214,7 @@ def evaluate_run(
     from babylm import __version__
     from babylm.evaluation.cache import ResultCache
     from babylm.evaluation.results import RESULTS_FORMAT, task_result_to_dict
-    from babylm.evaluation.scorers import BACKENDS, ENGINES, CheckpointError, ScoreError, make_scorer
+    from babylm.evaluation.scorers.load import BACKENDS, ENGINES, CheckpointError, ScoreError, make_scorer
     from babylm.tracks.rules import Track, get_track
 
     t0 = time.perf_counter()

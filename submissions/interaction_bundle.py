@@ -81,7 +81,7 @@ def init_interaction_bundle(
         replace_dir,
     )
     from babylm.submissions.safe_load import count_params
-    from babylm.tracks.interaction.verify import verify_run
+    from babylm.tracks.interaction.accounting.verify import verify_run
     from babylm.tracks.rules import UnknownTrackError, get_track
 
     run_dir = Path(run_dir)

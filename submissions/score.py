@@ -67,7 +67,7 @@ def _plugins(job: dict[str, Any]) -> None:
 
 def _scorer(path: str, backend: str, compat: str, revision: str | None = None) -> Any:
     """A scorer for a local checkpoint folder, or a Hub repo at a revision (kept for the next job)."""
-    from babylm.evaluation.scorers import make_scorer
+    from babylm.evaluation.scorers.load import make_scorer
 
     key = (path, backend, compat, revision)
     if key not in _SCORERS:
@@ -142,7 +142,7 @@ def _preds_job(job: dict[str, Any], spec: Any, items: list[Any]) -> dict[str, An
     """Accuracy of bare official predictions (candidate index or candidate text) against gold."""
     from types import SimpleNamespace
 
-    from babylm.evaluation.metrics import bootstrap_ci, macro_mean
+    from babylm.evaluation.metrics.accuracy import bootstrap_ci, macro_mean
 
     preds = job["preds"]
     per: dict[str, list[float]] = {}

@@ -50,7 +50,7 @@ def check_interaction_run(c: Any, m: Any) -> None:
 
 def _verify(c: Any, rel: str) -> None:
     from babylm.errors import BabyLMError
-    from babylm.tracks.interaction.verify import verify_run
+    from babylm.tracks.interaction.accounting.verify import verify_run
 
     try:
         rep = verify_run(c.root / rel)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))  # shared test helpers
 SHARED_DATA = Path(os.environ.get("BABYLM_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
@@ -54,6 +56,6 @@ def run_cli(capsys):
 @pytest.fixture(scope="session")
 def tiny_causal_lm(tmp_path_factory) -> Path:
     """Session-wide tiny GPT-2 folder (random weights, safetensors + local tokenizer), loadable offline."""
-    from babylm.evaluation.tinymodels import tiny_checkpoint
+    from babylm.testing.tinymodels import tiny_checkpoint
 
     return tiny_checkpoint(tmp_path_factory.mktemp("tiny_gpt2"), "gpt2", width=32)

@@ -36,6 +36,40 @@ class UnknownTrackError(BabyLMError, KeyError):
 
 
 @dataclass(frozen=True)
+class TaskSets:
+    """Which evaluation tasks a track's board uses (names from the task registry).
+
+    `linguistic` and `human_likeness` are required: a missing one is a validation finding and counts 0
+    on the board. `optional` tasks are shown, and join the macro only when every ranked entry has them.
+    A task that no track names is still evaluated and stored when asked for, never required.
+    """
+
+    linguistic: tuple[str, ...]
+    human_likeness: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return self.linguistic + self.human_likeness
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return self.linguistic + self.optional + self.human_likeness
+
+
+TEXT_TASKS = TaskSets(
+    linguistic=("blimp", "blimp_supplement", "ewok", "entity_tracking", "comps"),
+    human_likeness=("reading", "aoa", "wug_adj", "wug_past"),
+    optional=("glue",),
+)
+MULTIMODAL_TASKS = TaskSets(
+    linguistic=TEXT_TASKS.linguistic + ("vqa", "winoground"),
+    human_likeness=TEXT_TASKS.human_likeness,
+    optional=("glue", "devbench"),
+)
+
+
+@dataclass(frozen=True)
 class Track:
     edition: int
     name: str
@@ -58,6 +92,8 @@ class Track:
     scale: Fraction = Fraction(1)
     # Checkpoint folder names, one per schedule entry (nominal names survive scaling).
     names: tuple[str, ...] = ()
+    # The evaluation tasks of this track's board.
+    tasks: TaskSets = TEXT_TASKS
 
     def __post_init__(self) -> None:
         if not self.names:
@@ -120,6 +156,7 @@ class Track:
             byte_premium=self.byte_premium,
             scale=self.scale * s,
             names=self.names,
+            tasks=self.tasks,
         )
 
 
@@ -154,7 +191,7 @@ register(Track(2025, "strict-small", 10 * M, 100 * M, _schedule(100 * M), notes=
 register(
     Track(
         2025, "multimodal", 100 * M, 1000 * M, _schedule(1000 * M), modalities=("text", "image"),
-        notes="100M words plus unlimited non-linguistic data",
+        notes="100M words plus unlimited non-linguistic data", tasks=MULTIMODAL_TASKS,
     )
 )
 register(
@@ -171,7 +208,7 @@ for _name, _budget in (("strict", 100 * M), ("strict-small", 10 * M)):
             2026, _name, _budget, 10 * _budget, _schedule(10 * _budget),
             modalities=("text", "image"), teacher_allowlist=TEACHERS_2026,
             teacher_max_params_any=1_000_000_000, teacher_words_count=True,
-            notes="teacher feedback and image-text data allowed",
+            notes="teacher feedback and image-text data allowed", tasks=MULTIMODAL_TASKS,
         )
     )
 register(
@@ -200,3 +237,41 @@ def get_track(name: str, edition: int | None = None) -> Track:
 
 def all_tracks() -> list[Track]:
     return sorted(_REGISTRY.values(), key=lambda t: (t.edition, t.name))
+
+
+def editions() -> list[int]:
+    return sorted({t.edition for t in _REGISTRY.values()})
+
+
+def track_names() -> list[str]:
+    """Every track name of any edition (the --track choices)."""
+    return sorted({t.name for t in _REGISTRY.values()})
+
+
+def parse_scale(text: str | Fraction | float | int) -> Fraction:
+    """A scale in (0, 1] from '1/100', 0.01 or a Fraction; a user error otherwise."""
+    try:
+        s = Fraction(text).limit_denominator(10**9) if isinstance(text, float) else Fraction(text)
+    except (ValueError, ZeroDivisionError, TypeError):
+        raise BabyLMError(f"bad --scale {text!r}", hint="a fraction in (0, 1], e.g. 1/100") from None
+    if not 0 < s <= 1:
+        raise BabyLMError(f"--scale must be in (0, 1], got {text}", hint="a fraction in (0, 1], e.g. 1/100")
+    return s
+
+
+def resolve_track(
+    track: Track | str, edition: int | None = None, scale: Fraction | str | float | None = None
+) -> Track:
+    """The one place a track is looked up from user input: a Track or a name ('strict-small', or the key
+    '2025/strict-small'), an edition, and a scale relative to the real rules (it replaces any scale the
+    Track had). Unknown tracks and bad scales are user errors."""
+    if isinstance(track, str):
+        try:
+            track = get_track(track, edition)
+        except UnknownTrackError as exc:
+            raise BabyLMError(str(exc), hint="`babylm tracks list` shows them") from None
+    if scale is None:
+        return track
+    frac = parse_scale(scale)
+    base = get_track(track.name, track.edition)
+    return base if frac == 1 else base.scaled(frac)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from h4_helpers import blimp_root, run_folder
+from blimp_pairs import blimp_root, run_folder
 from typer.testing import CliRunner
 
 from babylm.cli import app

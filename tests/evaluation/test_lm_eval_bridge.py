@@ -47,7 +47,7 @@ def _run_lm_eval(model, yaml_dir, task):
 def test_hflm_on_exported_blimp_equals_our_scores(tmp_path, tiny_causal_lm, by_path):
     from lm_eval.models.huggingface import HFLM
 
-    from babylm.evaluation.scorers import make_scorer
+    from babylm.evaluation.scorers.load import make_scorer
 
     root = _blimp_root(tmp_path)
     report = export_lm_eval(tmp_path / "yaml", root, tasks=["blimp"], by_path=by_path)
@@ -92,7 +92,7 @@ def _run_lm_eval_by_name(tmp_path, model_dir, backend="causal"):
 
 @pytest.mark.slow
 def test_mlm_scorer_runs_inside_lm_eval(tmp_path):
-    from babylm.evaluation.tinymodels import tiny_checkpoint
+    from babylm.testing.tinymodels import tiny_checkpoint
 
     bert = tiny_checkpoint(tmp_path / "bert", "bert", width=32)
     root = _blimp_root(tmp_path)
@@ -117,7 +117,7 @@ def test_hflm_equals_ours_on_real_blimp_items(tmp_path, shared_data, tiny_causal
     """The issue's check: causal per-item log-likelihoods equal lm-eval's HFLM within 1e-4 on BLiMP."""
     from lm_eval.models.huggingface import HFLM
 
-    from babylm.evaluation.scorers import make_scorer
+    from babylm.evaluation.scorers.load import make_scorer
 
     src = shared_data / "babylm_eval_2025" / "fast_eval" / "blimp_fast"
     folder = tmp_path / "data" / "fast_eval" / "blimp_fast"

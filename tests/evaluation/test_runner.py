@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from h4_helpers import PAIRS, blimp_root, run_folder
+from blimp_pairs import PAIRS, blimp_root, run_folder
 
 from babylm.errors import BabyLMError
 from babylm.evaluation.api import TASKS, Item, ScoreRequest, TaskResult, TaskSpec, register_task
@@ -193,7 +193,7 @@ def test_nineteen_checkpoints_twice_second_run_is_cache_fast(tmp_path, monkeypat
     import torch
     from safetensors.torch import load_file, save_file
 
-    from babylm.evaluation.tinymodels import tiny_checkpoint
+    from babylm.testing.tinymodels import tiny_checkpoint
 
     base = tiny_checkpoint(tmp_path / "base", "gpt2", width=32, n_layer=1)
     weights = load_file(base / "model.safetensors")
@@ -209,7 +209,7 @@ def test_nineteen_checkpoints_twice_second_run_is_cache_fast(tmp_path, monkeypat
     t0 = time.perf_counter()
     first = evaluate_run(run, tasks="demo", split="full", progress=False)  # 800 items per checkpoint
     t1 = time.perf_counter()
-    import babylm.evaluation.scorers as scorers
+    import babylm.evaluation.scorers.load as scorers
 
     def no_model(*args, **kwargs):
         raise AssertionError("a cached re-run must not load a model")

@@ -44,7 +44,7 @@ def write_gold(root: Path, seed: int = 0, n_per_sub: int = 6) -> Path:
 def register_toy_task() -> None:
     """Register the toy task in babylm.evaluation.api.TASKS (once per process)."""
     from babylm.evaluation.api import TASKS, Item, ScoreRequest, TaskSpec, register_task
-    from babylm.evaluation.metrics import accuracy_result
+    from babylm.evaluation.metrics.accuracy import accuracy_result
 
     if TOY in TASKS:
         return
@@ -64,7 +64,7 @@ def register_toy_task() -> None:
 
 
 def _tokenizer() -> Any:
-    from babylm.evaluation.tinymodels import train_tokenizer
+    from babylm.testing.tinymodels import train_tokenizer
 
     texts = [" ".join(r["good"] for r in toy_items(s)) for s in range(5)]
     return train_tokenizer(texts, "gpt2", vocab_size=120)
@@ -74,7 +74,7 @@ def make_run(run_dir: Path, n_checkpoints: int = 3, seed: int = 0, n_layer: int 
     """A training run folder at scale 1/1000 of strict-small with a real ledger and tiny checkpoints."""
     import torch
 
-    from babylm.evaluation.tinymodels import tiny_model
+    from babylm.testing.tinymodels import tiny_model
     from babylm.tracks.compute import train_flops_per_token
     from babylm.tracks.ledger import Ledger
     from babylm.tracks.rules import get_track
@@ -115,7 +115,7 @@ def make_run(run_dir: Path, n_checkpoints: int = 3, seed: int = 0, n_layer: int 
 def evaluate_toy(run_dir: Path, gold_root: Path, out_dir: Path, backend: str = "causal") -> Path:
     """results.json for every checkpoint of a run, scored for real on the toy task."""
     from babylm.evaluation.api import TASKS
-    from babylm.evaluation.scorers import make_scorer
+    from babylm.evaluation.scorers.load import make_scorer
     from babylm.submissions.bundle import checkpoint_content_hash
 
     register_toy_task()

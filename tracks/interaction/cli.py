@@ -47,8 +47,8 @@ def run_interaction(
     device: str = "cpu",
 ) -> dict[str, Any]:
     """Open (or resume) the run folder, build teacher and protocol, run the rounds; returns a report dict."""
-    from babylm.tracks.interaction.driver import RoundDriver, get_protocol, open_run
-    from babylm.tracks.interaction.teachers import check_teacher_allowed, make_teacher
+    from babylm.tracks.interaction.protocols.driver import RoundDriver, get_protocol, open_run
+    from babylm.tracks.interaction.teachers.base import check_teacher_allowed, make_teacher
     from babylm.tracks.rules import UnknownTrackError, get_track
 
     try:
@@ -207,7 +207,7 @@ def register(app: typer.Typer) -> None:
 
         Exits 1 when a check fails.
         """
-        from babylm.tracks.interaction.verify import verify_run
+        from babylm.tracks.interaction.accounting.verify import verify_run
 
         rep = verify_run(run_dir)
 

@@ -18,7 +18,7 @@ INTERACTION_SCALE = "1/10000"
 
 
 def _combined_summary(root: Path, reports: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    from babylm.tracks.interaction.word_ledger import write_json_atomic
+    from babylm.tracks.interaction.accounting.word_ledger import write_json_atomic
 
     variants: dict[str, list[Any]] = {}
     for name, rep in reports.items():
@@ -42,7 +42,7 @@ def stage_interaction(ctx: Any) -> None:
 
     from babylm.output import console
     from babylm.tracks.interaction.cli import run_interaction
-    from babylm.tracks.interaction.policy import build_tiny_teacher
+    from babylm.tracks.interaction.students.policy import build_tiny_teacher
 
     root = Path(ctx.workdir) / "interaction"
     threads = torch.get_num_threads()

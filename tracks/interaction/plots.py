@@ -103,7 +103,7 @@ def combine_runs(run_dirs: Mapping[str, Path], metric_key: str | None = None) ->
 def write_summary(out_dir: Path, variants: Mapping[str, Sequence[float | None]], *, protocol: str, metric: str,
                   extra: Mapping[str, Any] | None = None) -> Path:
     """summary.json (driver format) for a set of runs: {"variants": {name: [metric per round]}, ...}."""
-    from babylm.tracks.interaction.word_ledger import write_json_atomic
+    from babylm.tracks.interaction.accounting.word_ledger import write_json_atomic
 
     data = {
         "format": SUMMARY_FORMAT,

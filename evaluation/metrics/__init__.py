@@ -1,0 +1,1 @@
+"""Metrics: accuracy with ties, bootstrap intervals, human-likeness correlations."""

@@ -1,0 +1,1 @@
+"""Scorers: one interface (`Scorer.score`), one module per backend family."""

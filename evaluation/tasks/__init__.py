@@ -1,0 +1,1 @@
+"""Tasks: each module registers one or more TaskSpecs (loader + metric + metadata)."""

@@ -1,0 +1,1 @@
+"""What is charged and logged: the word ledger, episode logs, the training ledger, verify."""

@@ -1,0 +1,1 @@
+"""Reference-game worlds, simulated partners and feedback decoding."""

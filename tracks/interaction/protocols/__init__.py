@@ -1,0 +1,1 @@
+"""Interaction protocols (simpo, reinforce, respect, cogen) and the round driver."""

@@ -1,0 +1,1 @@
+"""Teachers: text in, text out (scripted, local transformers, OpenAI-compatible HTTP)."""
