@@ -45,13 +45,7 @@ def _register_parts() -> None:
     import importlib
 
     for mod in _PARTS:
-        try:
-            module = importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name == mod:  # part not built yet
-                continue
-            raise
-        module.register(app)
+        importlib.import_module(mod).register(app)
 
 
 _register_parts()

@@ -1,34 +1,38 @@
 """The options every command shares, spelled once: --edition/--track/--scale, --eval-data, --store, --json.
 
-A command declares `edition: int = edition_option()` (and so on) and turns the three track options into
-a `Track` with `track_from_options`; the choices shown in --help come from the registries.
+A command declares `edition: Edition = edition_option()`, `track: TrackName = track_option()` (and so on) and turns the three track options into
+a `Track` with `track_from_options`; the choices shown in --help come from the registries (typer shows a `Literal` annotation as choices).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import click
 import typer
 
 from babylm.tracks.rules import DEFAULT_EDITION, Track, editions, resolve_track, track_names
 
 
-def choice(values: Sequence[str]) -> click.Choice:
-    """A click choice shown in --help as {a|b|c}."""
-    return click.Choice(list(values), case_sensitive=True)
+def literal(values: Sequence[str]) -> Any:
+    """A `Literal[...]` type of `values`: as a parameter's annotation, typer shows the choices in --help
+    as [a|b|c] and refuses anything else (exit 2)."""
+    return Literal[tuple(values)]  # type: ignore[valid-type]
+
+
+# Annotate `edition: Edition = edition_option()`, `track: TrackName = track_option()`.
+Edition = literal([str(e) for e in editions()])
+TrackName = literal(track_names())
 
 
 def edition_option(default: int | None = DEFAULT_EDITION, help: str = "Edition of the rules.") -> Any:
-    return typer.Option(default, "--edition", click_type=click.Choice([str(e) for e in editions()]),
-                        help=help, show_default=default is not None)
+    return typer.Option(None if default is None else str(default), "--edition", help=help,
+                        show_default=default is not None)
 
 
 def track_option(default: str | None = "strict-small", help: str = "Track whose rules apply.") -> Any:
-    return typer.Option(default, "--track", click_type=choice(track_names()), help=help,
-                        show_default=default is not None)
+    return typer.Option(default, "--track", help=help, show_default=default is not None)
 
 
 def scale_option(help: str = "Shrink budget, cap and schedule for demos and tests, e.g. 1/100 (1 = the real rules).",

@@ -16,7 +16,8 @@ from typing import Any
 
 import typer
 
-from babylm.tracks.rules import Track, get_track
+from babylm.cli_options import Edition, TrackName, edition_option, scale_option, track_option
+from babylm.tracks.rules import Track, parse_scale, resolve_track
 
 DEFAULT_SCALE = Fraction(1, 100)
 
@@ -73,13 +74,7 @@ def run_demo(ctx: DemoContext, only: list[str] | None = None) -> DemoContext:
         if only and title not in only:
             continue
         mod_name, fn_name = target.split(":")
-        try:
-            fn = getattr(importlib.import_module(mod_name), fn_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod_name:
-                raise
-            console.print(f"[dim]stage {title}: not available in this build[/]")
-            continue
+        fn = getattr(importlib.import_module(mod_name), fn_name)
         console.rule(f"[bold]{title}")
         t0 = time.perf_counter()
         fn(ctx)
@@ -95,8 +90,9 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
         workdir: Path = typer.Option(Path("demo_run"), help="Folder for everything the demo writes."),
-        track: str = typer.Option("strict-small", help="Track whose rules (scaled) the demo follows."),
-        scale: str = typer.Option(str(DEFAULT_SCALE), help="Scale of budget and schedule, e.g. 1/100."),
+        edition: Edition = edition_option(),
+        track: TrackName = track_option("strict-small", help="Track whose rules (scaled) the demo follows."),
+        scale: str = scale_option("Scale of budget and schedule, e.g. 1/100.", default=str(DEFAULT_SCALE)),
         seed: int = typer.Option(0, help="Seed for corpus, training and evaluation."),
         serve: bool = typer.Option(
             None, "--serve/--no-serve",
@@ -110,12 +106,7 @@ def register(app: typer.Typer) -> None:
 
         from babylm.errors import BabyLMError
 
-        try:
-            frac = Fraction(scale)
-        except (ValueError, ZeroDivisionError):
-            raise BabyLMError(f"--scale must be a fraction such as 1/100, not {scale!r}") from None
-        if not 0 < frac <= 1:
-            raise BabyLMError(f"--scale must be in (0, 1], not {scale}")
+        frac = parse_scale(scale)
         if serve is None:
             serve = sys.stdin.isatty() and sys.stdout.isatty()
         known = [t for t, _ in STAGES]
@@ -124,5 +115,6 @@ def register(app: typer.Typer) -> None:
             raise BabyLMError(f"unknown stage(s) {', '.join(bad)}", hint=f"stages: {', '.join(known)}")
         # Absolute: later stages hand paths to child processes (loader, Streamlit) that run elsewhere.
         workdir = workdir.resolve()
-        ctx = DemoContext(workdir=workdir, track=get_track(track).scaled(frac), scale=frac, seed=seed, serve=serve)
+        tr = resolve_track(track, int(edition), frac)
+        ctx = DemoContext(workdir=workdir, track=tr, scale=frac, seed=seed, serve=serve)
         run_demo(ctx, only=only)

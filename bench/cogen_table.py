@@ -1,6 +1,6 @@
 """CoGen table: deployment accuracy per role per round for Full, No-DS, No-JI and Baseline over seeds.
 
-Each (treatment, seed) is its own `babylm interact --protocol cogen` run on the unscaled 2025 interaction
+Each (treatment, seed) is its own `babylm interact run --protocol cogen` run on the unscaled 2025 interaction
 track (4 rounds by default). Prints mean ± 95 % CI (Student t over seeds) per round, the
 comparisons the paper reports (Full > No-DS, Full > No-JI > Baseline, both roles) as paired per-seed
 differences at every round after the first, and writes OUT/generation.png, OUT/comprehension.png and OUT/summary.json

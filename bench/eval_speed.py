@@ -6,7 +6,7 @@ Builds (untimed, cached under --work) an 8k byte-level BPE tokenizer trained on 
 sample and a GPT-2 model: "tiny" = 2 layers x 64 (a few hundred training steps so predictions are not
 trivial), "small" = 12 x 768 (GPT-2-small shape, random weights). Then runs, each as its own
 subprocess timed from start to exit (imports and model loading included):
-  ours:    babylm evaluate DIR --tasks blimp --data ROOT --engine E (fresh score cache every run; the
+  ours:    babylm eval run DIR --tasks blimp --eval-data ROOT --engine E (fresh score cache every run; the
            default engine scores these GPT-2 models natively, see evaluation/scorers/tree.py)
   lm-eval: lm_eval run --model hf --model_args pretrained=DIR,dtype=float32 with local BLiMP-fast YAML
 and prints pairs/s, the ratio, whether the predictions are identical and the largest per-item
@@ -118,8 +118,9 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
 
 
 def ours_cmd(model: Path, root: Path, out: Path, threads: int | None, engine: str) -> list[str]:
-    cmd = [str(REPO / ".venv" / "bin" / "babylm"), "evaluate", str(model), "--tasks", "blimp", "--data", str(root),
-           "--out", str(out), "--cache-dir", str(out / "cache"), "--engine", engine, "--json"]
+    cmd = [str(REPO / ".venv" / "bin" / "babylm"), "eval", "run", str(model), "--tasks", "blimp",
+           "--eval-data", str(root), "--out", str(out), "--cache-dir", str(out / "cache"), "--engine", engine,
+           "--json"]
     return cmd + (["--threads", str(threads)] if threads else [])
 
 

@@ -101,7 +101,7 @@ def time_peer(url: str) -> tuple[float, float]:
 
 
 def cold_process_render(url: str) -> float:
-    """First render in a brand-new Python process (imports included), as right after `babylm leaderboard`."""
+    """First render in a brand-new Python process (imports included), as right after `babylm leaderboard serve`."""
     code = (
         "import os, time; t = time.perf_counter();"
         "from streamlit.testing.v1 import AppTest;"

@@ -1,6 +1,6 @@
 """ReSpect learning curves: six variants {binary, ternary} x {SUP, RL, KTO}, task success per round.
 
-Each variant is its own `babylm interact --protocol respect` run (same world, same seed data, same
+Each variant is its own `babylm interact run --protocol respect` run (same world, same seed data, same
 deployment RNG streams), 7 rounds (0..6) on the unscaled 2025 interaction track. Prints a table of
 success and decoder accuracy (against the simulator's ground truth) per round, writes
 OUT/success.png, OUT/decoder_accuracy.png and OUT/summary.json ({variant: [success per round]}, the

@@ -1,7 +1,10 @@
-"""The contracts every evaluation piece shares: score requests, the scorer protocol, tasks and results.
+"""The contracts every evaluation piece shares: score requests, the scorer protocol, tasks, backends
+and results.
 
 Tasks never touch a model: they turn data into `Item`s (candidates = score requests), a scorer turns
 requests into summed log-probabilities, and the task's metric turns per-item scores into a result.
+`TASKS`/`register_task` and `BACKENDS`/`register_backend` hold what is registered; read them through
+`babylm.evaluation.registry`, which also loads the built-ins and the entry points.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
-Backend = Literal["causal", "mlm", "mntp", "enc_dec_mask", "enc_dec_prefix"]
 Split = Literal["fast", "full"]
 Compat = Literal["babylm", "official"]
+SPLITS: tuple[Split, ...] = ("fast", "full")
+COMPATS: tuple[Compat, ...] = ("babylm", "official")
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ class TaskResult:
     task: str
     version: str
     metric: str  # "accuracy", "spearman", "delta_r2", "aoa_pearson", ...
-    score: float  # task score: mean over sub-tasks, as RULES.md says per task
+    score: float  # task score: mean over sub-tasks, as docs/rules.md says per task
     subtasks: dict[str, float]
     n_items: int
     tie_rate: float | None = None
@@ -90,6 +94,8 @@ class TaskSpec:
     chance: float | None = None  # the score of a model that guesses
     higher_is_better: bool = True
     board_scale: float = 1.0  # factor onto the board's common scale of accuracies/correlations (reading: 0.01)
+    needs_data: bool = True  # False: the loader generates its items (runs without an evaluation data folder)
+    on_demand: bool = False  # True: run only when named, never as part of `--tasks fast`/`full`
     official_key: str | None = None  # key in all_full_preds_and_fast_scores_<backend>.json
     # Tasks that need every checkpoint at once (AoA): given {checkpoint: (words_seen, scores)},
     # return one result for the whole run. The runner scores (and caches) each checkpoint first.
@@ -101,8 +107,33 @@ class TaskSpec:
 TASKS: dict[str, TaskSpec] = {}
 
 
-def register_task(spec: TaskSpec) -> TaskSpec:
-    if spec.name in TASKS and TASKS[spec.name] is not spec:
-        raise ValueError(f"task {spec.name!r} registered twice")
-    TASKS[spec.name] = spec
+def _register(table: dict[str, Any], spec: Any, kind: str) -> Any:
+    if spec.name in table and table[spec.name] is not spec:
+        raise ValueError(f"{kind} {spec.name!r} registered twice")
+    table[spec.name] = spec
     return spec
+
+
+def register_task(spec: TaskSpec) -> TaskSpec:
+    return _register(TASKS, spec, "task")
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    """A way of scoring a checkpoint: which transformers Auto class loads it and which scorer wraps it.
+
+    `scorer(model, tokenizer, compat=..., batch_size=..., tree=...)` returns a `Scorer`; it is called
+    with the model already loaded (float32, eval mode) by `scorers.load`.
+    """
+
+    name: str
+    description: str
+    auto_class: str  # e.g. "AutoModelForCausalLM" (an attribute of the transformers module)
+    scorer: Callable[..., Scorer]
+
+
+BACKENDS: dict[str, BackendSpec] = {}
+
+
+def register_backend(spec: BackendSpec) -> BackendSpec:
+    return _register(BACKENDS, spec, "backend")

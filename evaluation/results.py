@@ -1,21 +1,26 @@
-"""The harness's results JSON (`babylm.results/1`) and the official
-`all_full_preds_and_fast_scores_<backend>.json` (2025 pipeline format): writers and readers.
+"""Building the two output files from a run: task results as JSON-ready dicts, the official
+predictions object; reading and writing go through the format models in `formats`.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
 
-from babylm.errors import BabyLMError
 from babylm.evaluation.api import TaskResult
-from babylm.evaluation.cache import atomic_write_text
+from babylm.evaluation.formats import RESULTS_FORMAT, OfficialPredictions, ResultsFile
 
-RESULTS_FORMAT = "babylm.results/1"
-OFFICIAL_KEYS = ("blimp", "blimp_supplement", "ewok", "entity_tracking", "wug_adj", "wug_past", "comps",
-                 "reading", "aoa", "glue", "vqa", "winoground", "devbench")
+__all__ = ["RESULTS_FORMAT", "clean_json", "load_results", "official_predictions", "read_official_predictions",
+           "task_result_to_dict", "write_official_predictions", "write_results"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "OFFICIAL_KEYS":  # the official file's task keys, from the registry
+        from babylm.evaluation.registry import official_keys
+
+        return official_keys()
+    raise AttributeError(name)
 
 
 def _num(x: Any) -> Any:
@@ -62,33 +67,13 @@ def task_result_to_dict(tr: TaskResult, include_items: bool = True) -> dict[str,
 
 
 def write_results(results: dict[str, Any], path: str | Path) -> Path:
-    path = Path(path)
-    # compact: the C encoder (indent forces the pure-Python one, seconds on 13,400 items x checkpoints)
-    atomic_write_text(path, json.dumps(results, separators=(",", ":"), allow_nan=False))
-    return path
-
-
-def _read_json(path: Path, what: str) -> Any:
-    """Parse a JSON file; a missing or corrupt file is a user error naming it."""
-    if not path.is_file():
-        raise BabyLMError(f"{what} file not found: {path}")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BabyLMError(f"{path}: not valid JSON ({exc})", hint="the file is truncated or corrupt") from exc
+    """Write `results.json` (checked against `ResultsFile` first)."""
+    return ResultsFile.from_dict(results).write(path)
 
 
 def load_results(path: str | Path) -> dict[str, Any]:
-    """Read and check a results file (format field, checkpoints object)."""
-    path = Path(path)
-    data = _read_json(path, "results")
-    if not isinstance(data, dict) or data.get("format") != RESULTS_FORMAT:
-        got = data.get("format") if isinstance(data, dict) else type(data).__name__
-        raise BabyLMError(f"{path}: field 'format' is {got!r}, expected {RESULTS_FORMAT!r}",
-                          hint="is this a babylm results.json?")
-    if not isinstance(data.get("checkpoints"), dict):
-        raise BabyLMError(f"{path}: field 'checkpoints' missing or not an object")
-    return data
+    """Read and check a results file (format field, checkpoints object); the plain dict."""
+    return ResultsFile.read(path).to_dict()
 
 
 def official_predictions(results: dict[str, Any]) -> dict[str, Any]:
@@ -136,28 +121,10 @@ def official_predictions(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_official_predictions(results: dict[str, Any], path: str | Path) -> Path:
-    path = Path(path)
-    atomic_write_text(path, json.dumps(official_predictions(results), separators=(",", ":"), allow_nan=False))
-    return path
+    # built by us from checked results: written without re-validating every row
+    return OfficialPredictions.model_construct(official_predictions(results)).write(path)
 
 
 def read_official_predictions(path: str | Path) -> dict[str, Any]:
     """Read an official predictions file, checking its shape; errors name the file and the key."""
-    path = Path(path)
-    data = _read_json(path, "predictions")
-    if not isinstance(data, dict):
-        raise BabyLMError(f"{path}: expected a JSON object at the top level")
-    for key, block in data.items():
-        if key == "fast_eval_results":
-            if not isinstance(block, dict) or not all(isinstance(v, list) for v in block.values()):
-                raise BabyLMError(f"{path}: 'fast_eval_results' must map task -> list of {{subtask: score}}")
-            continue
-        if key not in OFFICIAL_KEYS:
-            raise BabyLMError(f"{path}: unknown top-level key {key!r}", hint=f"known: {', '.join(OFFICIAL_KEYS)}")
-        if not isinstance(block, dict):
-            raise BabyLMError(f"{path}: {key!r} must be an object of sub-tasks")
-        for sub, body in block.items():
-            preds = body.get("predictions") if isinstance(body, dict) else None
-            if not isinstance(preds, list) or not all(isinstance(p, dict) and "id" in p for p in preds):
-                raise BabyLMError(f"{path}: {key}.{sub} must hold 'predictions': [{{'id': ..., 'pred': ...}}]")
-    return data
+    return OfficialPredictions.read(path).to_dict()

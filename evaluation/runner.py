@@ -3,14 +3,13 @@
 `evaluate_run` is the one entry point (the CLI, the demo and organizer re-evaluation call it). A
 checkpoint that does not load, a task whose data is broken or a NaN score is recorded in
 `results["failures"]` and the other checkpoints and tasks still run; tasks whose data is absent are
-listed in `results["unavailable"]`.
+listed in `results["unavailable"]`. Checkpoint discovery is in `checkpoints`, the data folder lookup
+in `data_root`, the task list in `registry`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,124 +17,61 @@ from pathlib import Path
 from typing import Any
 
 from babylm.errors import BabyLMError
-from babylm.evaluation.api import TASKS, Compat, Item, Split, TaskSpec
+from babylm.evaluation.api import COMPATS, SPLITS, Compat, Item, Split, TaskSpec
+from babylm.evaluation.checkpoints import CheckpointRef, content_hash, discover_checkpoints
+from babylm.evaluation.data_root import default_data_root
+from babylm.evaluation.progress import Bar, progress
+from babylm.evaluation.registry import DEMO_TASKS, import_task_modules
+from babylm.evaluation.registry import tasks as registered_tasks
 
-DEMO_TASKS = ("demo",)  # generated tasks: run only when named
+__all__ = ["DEMO_TASKS", "CheckpointRef", "EvalJob", "default_data_root", "discover_checkpoints", "evaluate_run",
+           "import_task_modules", "load_task_items", "resolve_tasks", "score_task_items", "write_outputs"]
+
 CHUNK_ITEMS = 1024  # items per scorer call (progress granularity; results do not depend on it)
+Across = dict[str, dict[str, tuple[int, list[list[float]]]]]  # task -> checkpoint -> (words seen, scores)
 
 
-@dataclass
-class CheckpointRef:
-    name: str
-    path: Path | None  # local folder
-    repo: str | None = None  # Hub repo id (revision = name)
-    words_seen: int | None = None
+@dataclass(frozen=True)
+class EvalJob:
+    """The scoring setup every (checkpoint, task) of a run shares; part of every cache key."""
 
+    backend: str = "causal"
+    compat: Compat = "babylm"
+    split: Split = "fast"
+    engine: str = "auto"
+    batch_size: int | None = None
+    include_items: bool = True
 
-def import_task_modules() -> None:
-    """Import every module of babylm.evaluation.tasks so each registers its TaskSpec."""
-    import importlib
-    import pkgutil
+    def __post_init__(self) -> None:
+        from babylm.evaluation.registry import backend_names
+        from babylm.evaluation.scorers.load import ENGINES
 
-    import babylm.evaluation.tasks as pkg
+        if self.backend not in backend_names():
+            raise BabyLMError(f"unknown backend {self.backend!r}", hint=f"choose one of {', '.join(backend_names())}")
+        if self.compat not in COMPATS:
+            raise BabyLMError(f"unknown compat {self.compat!r}", hint="use 'babylm' or 'official'")
+        if self.engine not in ENGINES:
+            raise BabyLMError(f"unknown engine {self.engine!r}", hint=f"choose one of {', '.join(ENGINES)}")
+        if self.split not in SPLITS:
+            raise BabyLMError(f"unknown split {self.split!r}", hint="use 'fast' or 'full'")
 
-    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        importlib.import_module(f"babylm.evaluation.tasks.{mod.name}")
-
-
-def default_data_root(data_root: str | Path | None = None) -> Path | None:
-    """--data, else $BABYLM_EVAL_DATA, else ./evaluation_data, else ../shared/data/babylm_eval_2025."""
-    if data_root is not None:
-        root = Path(data_root).expanduser()
-        if not root.is_dir():
-            raise BabyLMError(f"evaluation data folder not found: {root}",
-                              hint="pass the folder holding fast_eval/ and full_eval/ with --data")
-        return root
-    env = os.environ.get("BABYLM_EVAL_DATA")
-    candidates = [Path(env)] if env else []
-    candidates += [Path.cwd() / "evaluation_data", Path.cwd().parent / "shared" / "data" / "babylm_eval_2025",
-                   Path(__file__).resolve().parents[2] / "shared" / "data" / "babylm_eval_2025"]
-    return next((c for c in candidates if c.is_dir()), None)
-
-
-def _words_seen(folder: Path, name: str) -> int | None:
-    meta = folder / "babylm_checkpoint.json"
-    if meta.is_file():
-        try:
-            return int(json.loads(meta.read_text(encoding="utf-8"))["words_seen"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    from babylm.tracks.rules import parse_checkpoint_name
-
-    try:
-        return parse_checkpoint_name(name)
-    except ValueError:
-        return None
-
-
-def discover_checkpoints(model: str | Path, checkpoints: str | Sequence[str] | None, track: Any) -> list[
-    CheckpointRef
-]:
-    """Checkpoints to evaluate, in schedule order: `chck_{N}M` sub-folders (+ the folder itself as
-    "main" when it holds a model), or Hub revisions when `model` is not a local path."""
-    from babylm.tracks.rules import parse_checkpoint_name
-
-    wanted = None
-    if isinstance(checkpoints, str) and checkpoints != "all":
-        wanted = [c.strip() for c in checkpoints.split(",") if c.strip()]
-    elif checkpoints is not None and not isinstance(checkpoints, str):
-        wanted = list(checkpoints)
-    root = Path(model).expanduser()
-    if not root.exists():
-        if "/" not in str(model) or str(model).startswith((".", "/", "~")):
-            raise BabyLMError(f"model folder not found: {model}", hint="pass a run folder or a Hub repo id")
-        names = wanted or list(track.checkpoint_names)
-        return [CheckpointRef(n, None, repo=str(model), words_seen=_nominal(n)) for n in names]
-    if not root.is_dir():
-        raise BabyLMError(f"not a folder: {root}", hint="pass the run folder that holds chck_*M checkpoints")
-    found: dict[str, Path] = {}
-    for p in root.iterdir():
-        if p.is_dir() and p.name.startswith("chck_"):
-            try:
-                parse_checkpoint_name(p.name)
-            except ValueError:
-                continue
-            found[p.name] = p
-    ordered = sorted(found, key=parse_checkpoint_name)
-    if (root / "config.json").is_file():
-        found["main"] = root
-        ordered.append("main")
-    if wanted is not None:
-        missing = [w for w in wanted if w not in found]
-        if missing:
-            raise BabyLMError(f"checkpoint(s) not found in {root}: {', '.join(missing)}",
-                              hint=f"available: {', '.join(ordered) or 'none'}")
-        ordered = [n for n in ordered if n in wanted]
-    if not ordered:
-        raise BabyLMError(f"no checkpoints in {root}", hint="expected chck_<N>M folders or a model folder")
-    return [CheckpointRef(n, found[n], words_seen=_words_seen(found[n], n)) for n in ordered]
-
-
-def _nominal(name: str) -> int | None:
-    from babylm.tracks.rules import parse_checkpoint_name
-
-    try:
-        return parse_checkpoint_name(name)
-    except ValueError:
-        return None
+    def key(self, chash: str, spec: TaskSpec) -> dict[str, str]:
+        """The score cache key of one (checkpoint, task)."""
+        return {"content_hash": chash, "task": spec.name, "version": spec.version, "backend": self.backend,
+                "compat": self.compat, "split": self.split}
 
 
 def resolve_tasks(tasks: str | Sequence[str], split: Split) -> list[str]:
-    """Task names: "fast"/"full" = every registered non-demo task with that split; else a list."""
-    import_task_modules()
-    if isinstance(tasks, str) and tasks in ("fast", "full"):
-        return sorted(n for n, s in TASKS.items() if split in s.splits and n not in DEMO_TASKS)
+    """Task names: "fast"/"full" = every registered task with that split that is not on demand; else a list."""
+    known = registered_tasks()
+    if isinstance(tasks, str) and tasks in SPLITS:
+        return sorted(n for n, s in known.items() if split in s.splits and not s.on_demand)
     names = [t.strip() for t in tasks.split(",")] if isinstance(tasks, str) else list(tasks)
     names = [n for n in names if n]
-    unknown = [n for n in names if n not in TASKS]
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise BabyLMError(f"unknown task(s): {', '.join(unknown)}", hint=f"known tasks: {', '.join(sorted(TASKS))}")
-    bad = [n for n in names if split not in TASKS[n].splits]
+        raise BabyLMError(f"unknown task(s): {', '.join(unknown)}", hint=f"known tasks: {', '.join(sorted(known))}")
+    bad = [n for n in names if split not in known[n].splits]
     if bad:
         raise BabyLMError(f"task(s) without a {split!r} split: {', '.join(bad)}", hint="pick another --split")
     return names
@@ -146,8 +82,8 @@ def load_task_items(spec: TaskSpec, data_root: Path | None, split: Split) -> tup
     """(items, problem, unavailable): problem is None when the items loaded."""
     from babylm.evaluation.tasks.datafiles import DataFileError
 
-    if data_root is None and spec.name not in DEMO_TASKS:
-        return None, "no evaluation data folder found (pass --data)", True
+    if data_root is None and spec.needs_data:
+        return None, "no evaluation data folder found (pass --eval-data)", True
     try:
         items = list(spec.loader(data_root or Path("."), split))
     except DataFileError as exc:
@@ -211,40 +147,60 @@ def evaluate_run(
 
     With `out_dir`, also writes `results.json` and `all_full_preds_and_fast_scores_<backend>.json`.
     """
-    from babylm import __version__
     from babylm.evaluation.cache import ResultCache
-    from babylm.evaluation.results import RESULTS_FORMAT, task_result_to_dict
-    from babylm.evaluation.scorers.load import BACKENDS, ENGINES, CheckpointError, ScoreError, make_scorer
-    from babylm.tracks.rules import Track, get_track
+    from babylm.tracks.rules import resolve_track
 
     t0 = time.perf_counter()
-    if backend not in BACKENDS:
-        raise BabyLMError(f"unknown backend {backend!r}", hint=f"choose one of {', '.join(BACKENDS)}")
-    if compat not in ("babylm", "official"):
-        raise BabyLMError(f"unknown compat {compat!r}", hint="use 'babylm' or 'official'")
-    if engine not in ENGINES:
-        raise BabyLMError(f"unknown engine {engine!r}", hint=f"choose one of {', '.join(ENGINES)}")
-    trk = track if isinstance(track, Track) else get_track(str(track))
-    split = split or ("full" if tasks == "full" else "fast")
-    if split not in ("fast", "full"):
-        raise BabyLMError(f"unknown split {split!r}", hint="use 'fast' or 'full'")
-    names = resolve_tasks(tasks, split)
+    job = EvalJob(backend, compat, split or ("full" if tasks == "full" else "fast"), engine, batch_size,
+                  include_items)
+    trk = resolve_track(track)
+    names = resolve_tasks(tasks, job.split)
     refs = discover_checkpoints(model, checkpoints, trk)
     root = default_data_root(data_root)
     local_model = Path(model).expanduser()
     cache = ResultCache(Path(cache_dir) if cache_dir else (
         local_model / ".babylm_cache" if local_model.is_dir() else Path.home() / ".cache" / "babylm"))
+    results = _new_results(model, job, trk.key, root, names)
+    loaded = _load_items(names, root, job.split, results)
+    across: Across = {}
+    with _progress_bar(progress, len(refs) * sum(len(v) for v in loaded.values())) as bar:
+        for ref in refs:
+            _CheckpointRun(ref, job, cache, results, bar).run(loaded, across)
+    for n, per_ckpt in across.items():
+        _score_across(n, per_ckpt, loaded[n], job, cache, results)
+    _add_pred_texts(results, loaded)
+    results["wall_time_s"] = round(time.perf_counter() - t0, 3)
+    if out_dir is not None:
+        write_outputs(results, out_dir)
+    return results
 
-    results: dict[str, Any] = {
-        "format": RESULTS_FORMAT, "harness_version": __version__, "model": str(model), "backend": backend,
-        "engine": engine, "compat": compat, "track": trk.key, "split": split, "data_root": str(root) if root else None,
+
+_progress_bar = progress  # evaluate_run's `progress` argument shadows the name
+
+
+def _new_results(model: str | Path, job: EvalJob, track_key: str, root: Path | None, names: list[str]) -> dict[
+    str, Any
+]:
+    from babylm import __version__
+    from babylm.evaluation.formats import RESULTS_FORMAT
+
+    specs = registered_tasks()
+    return {
+        "format": RESULTS_FORMAT, "harness_version": __version__, "model": str(model), "backend": job.backend,
+        "engine": job.engine, "compat": job.compat, "track": track_key, "split": job.split,
+        "data_root": str(root) if root else None,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "tasks": names,
-        "official_keys": {n: TASKS[n].official_key for n in names if TASKS[n].official_key},
+        "official_keys": {n: specs[n].official_key for n in names if specs[n].official_key},
         "checkpoints": {}, "across_checkpoints": {}, "unavailable": {}, "failures": [], "warnings": [],
     }
+
+
+def _load_items(names: list[str], root: Path | None, split: Split, results: dict[str, Any]) -> dict[str, list[Item]]:
+    """Each task's items; absent data goes to `unavailable`, broken data to `failures`, odd counts to
+    `warnings`."""
     loaded: dict[str, list[Item]] = {}
     for n in names:
-        spec = TASKS[n]
+        spec = registered_tasks()[n]
         items, problem, missing = load_task_items(spec, root, split)
         if items is None:
             if missing:
@@ -257,98 +213,128 @@ def evaluate_run(
             results["warnings"].append({"task": n, "warning": f"{len(items)} items loaded, official count "
                                         f"is {expected} ({split})"})
         loaded[n] = items
+    return loaded
 
-    total = len(refs) * sum(len(v) for v in loaded.values())
-    across: dict[str, dict[str, tuple[int, list[list[float]]]]] = {}
-    with _progress(progress, total) as bar:
-        for ref in refs:
-            entry: dict[str, Any] = {"words_seen": ref.words_seen, "path": str(ref.path) if ref.path else None,
-                                     "content_hash": None, "tasks": {}}
-            results["checkpoints"][ref.name] = entry
-            try:
-                chash = _content_hash(cache, ref)
-            except OSError as exc:
-                results["failures"].append({"checkpoint": ref.name, "task": None, "error": f"unreadable: {exc}"})
-                bar.advance(sum(len(v) for v in loaded.values()))
-                continue
-            entry["content_hash"] = chash
-            scorer: Any = None
-            load_error: str | None = None
-            for n, items in loaded.items():
-                spec = TASKS[n]
-                key = {"content_hash": chash, "task": n, "version": spec.version, "backend": backend,
-                       "compat": compat, "split": split}
-                ids = [it.id for it in items]
-                scores = cache.get(key, ids)
-                cached = scores is not None
-                bar.describe(f"{ref.name} {n}" + (" (cached)" if cached else ""))
-                if scores is None:
-                    if scorer is None and load_error is None:
-                        try:
-                            scorer = make_scorer(ref.path or ref.repo, backend, compat=compat, batch_size=batch_size,
-                                                 revision=ref.name if ref.repo else None, engine=engine)
-                            entry["engine"] = getattr(scorer, "engine", "transformers")
-                        except (CheckpointError, BabyLMError) as exc:
-                            load_error = str(exc)
-                            results["failures"].append({"checkpoint": ref.name, "task": None,
-                                                        "error": f"load: {exc}"})
-                    if scorer is None:
-                        entry["tasks"][n] = {"status": "failed", "error": f"checkpoint did not load: {load_error}"}
-                        bar.advance(len(items))
-                        continue
-                    try:
-                        scores = score_task_items(scorer, items, bar.advance)
-                    except (ScoreError, BabyLMError) as exc:
-                        _fail(results, entry, ref.name, n, f"{ref.name}/{n}: {exc}")
-                        continue
-                    except Exception as exc:  # keep going: record and move to the next task
-                        _fail(results, entry, ref.name, n, f"{ref.name}/{n}: {type(exc).__name__}: {exc}")
-                        continue
-                    cache.put(key, ids, scores)
-                else:
-                    bar.advance(len(items))
-                if spec.across_checkpoints is not None:
-                    across.setdefault(n, {})[ref.name] = (ref.words_seen or 0, scores)
-                    entry["tasks"][n] = {"status": "scored", "version": spec.version, "n_items": len(items),
-                                         "cached": cached}
-                    continue
-                result_key = {**key, "items": include_items,
-                              "item_ids": hashlib.sha256("\n".join(ids).encode()).hexdigest()}
-                d = cache.get_derived(result_key) if cached else None  # bootstrap intervals take a while
-                if d is None:
-                    try:
-                        tr = spec.compute(items, scores, compat)
-                    except Exception as exc:
-                        _fail(results, entry, ref.name, n,
-                              f"{ref.name}/{n}: metric failed: {type(exc).__name__}: {exc}")
-                        continue
-                    d = task_result_to_dict(tr, include_items=include_items)
-                    cache.put_derived(result_key, d)
-                d["status"], d["cached"] = "ok", cached
-                entry["tasks"][n] = d
-            del scorer
-    for n, per_ckpt in across.items():
-        spec = TASKS[n]
-        derived_key = {"task": n, "version": spec.version, "backend": backend, "compat": compat, "split": split,
-                       "items": include_items, "checkpoints": [
-                           [name, words, results["checkpoints"][name]["content_hash"]]
-                           for name, (words, _) in per_ckpt.items()]}
+
+class _CheckpointRun:
+    """One checkpoint through every task: cached scores where they exist, the model loaded at most once
+    (only when something is not cached), each task's result or failure recorded in `results`."""
+
+    def __init__(self, ref: CheckpointRef, job: EvalJob, cache: Any, results: dict[str, Any], bar: Bar) -> None:
+        self.ref, self.job, self.cache, self.results, self.bar = ref, job, cache, results, bar
+        self.entry: dict[str, Any] = {"words_seen": ref.words_seen, "path": str(ref.path) if ref.path else None,
+                                      "content_hash": None, "tasks": {}}
+        results["checkpoints"][ref.name] = self.entry
+        self.scorer: Any = None
+        self.load_error: str | None = None
+
+    def run(self, loaded: dict[str, list[Item]], across: Across) -> None:
         try:
-            d = cache.get_derived(derived_key)
-            if d is None:
-                tr = spec.across_checkpoints(loaded[n], per_ckpt)  # type: ignore[misc]
-                d = task_result_to_dict(tr, include_items=include_items)
-                d["status"], d["checkpoints"] = "ok", list(per_ckpt)
-                cache.put_derived(derived_key, d)
-            results["across_checkpoints"][n] = d
-        except Exception as exc:
-            results["failures"].append({"checkpoint": None, "task": n,
-                                        "error": f"across checkpoints: {type(exc).__name__}: {exc}"})
-    _add_pred_texts(results, loaded)
-    results["wall_time_s"] = round(time.perf_counter() - t0, 3)
-    if out_dir is not None:
-        write_outputs(results, out_dir)
-    return results
+            self.chash = content_hash(self.cache, self.ref)
+        except OSError as exc:
+            self.results["failures"].append({"checkpoint": self.ref.name, "task": None, "error": f"unreadable: {exc}"})
+            self.bar.advance(sum(len(v) for v in loaded.values()))
+            return
+        self.entry["content_hash"] = self.chash
+        for n, items in loaded.items():
+            spec = registered_tasks()[n]
+            key = self.job.key(self.chash, spec)
+            ids = [it.id for it in items]
+            scores = self.cache.get(key, ids)
+            cached = scores is not None
+            self.bar.describe(f"{self.ref.name} {n}" + (" (cached)" if cached else ""))
+            if scores is None:
+                scores = self._score(n, items)
+                if scores is None:
+                    continue
+                self.cache.put(key, ids, scores)
+            else:
+                self.bar.advance(len(items))
+            if spec.across_checkpoints is not None:
+                across.setdefault(n, {})[self.ref.name] = (self.ref.words_seen or 0, scores)
+                self.entry["tasks"][n] = {"status": "scored", "version": spec.version, "n_items": len(items),
+                                          "cached": cached}
+            else:
+                self._result(spec, key, items, ids, scores, cached)
+        self.scorer = None
+
+    def _load_scorer(self) -> Any:
+        from babylm.evaluation.scorers import load as scorers
+
+        if self.scorer is None and self.load_error is None:
+            ref, job = self.ref, self.job
+            try:
+                self.scorer = scorers.make_scorer(ref.path or ref.repo, job.backend, compat=job.compat,
+                                                  batch_size=job.batch_size, revision=ref.name if ref.repo else None,
+                                                  engine=job.engine)
+                self.entry["engine"] = getattr(self.scorer, "engine", "transformers")
+            except (scorers.CheckpointError, BabyLMError) as exc:
+                self.load_error = str(exc)
+                self.results["failures"].append({"checkpoint": ref.name, "task": None, "error": f"load: {exc}"})
+        return self.scorer
+
+    def _score(self, n: str, items: list[Item]) -> list[list[float]] | None:
+        """Fresh scores, or None after recording why there are none."""
+        from babylm.evaluation.scorers.load import ScoreError
+
+        scorer = self._load_scorer()
+        if scorer is None:
+            self.entry["tasks"][n] = {"status": "failed", "error": f"checkpoint did not load: {self.load_error}"}
+            self.bar.advance(len(items))
+            return None
+        try:
+            return score_task_items(scorer, items, self.bar.advance)
+        except (ScoreError, BabyLMError) as exc:
+            self._fail(n, f"{self.ref.name}/{n}: {exc}")
+        except Exception as exc:  # keep going: record and move to the next task
+            self._fail(n, f"{self.ref.name}/{n}: {type(exc).__name__}: {exc}")
+        return None
+
+    def _result(self, spec: TaskSpec, key: dict[str, str], items: list[Item], ids: list[str],
+                scores: list[list[float]], cached: bool) -> None:
+        from babylm.evaluation.results import task_result_to_dict
+
+        include = self.job.include_items
+        result_key = {**key, "items": include, "item_ids": hashlib.sha256("\n".join(ids).encode()).hexdigest()}
+        d = self.cache.get_derived(result_key) if cached else None  # bootstrap intervals take a while
+        if d is None:
+            try:
+                tr = spec.compute(items, scores, self.job.compat)
+            except Exception as exc:
+                self._fail(spec.name, f"{self.ref.name}/{spec.name}: metric failed: {type(exc).__name__}: {exc}")
+                return
+            d = task_result_to_dict(tr, include_items=include)
+            self.cache.put_derived(result_key, d)
+        d["status"], d["cached"] = "ok", cached
+        self.entry["tasks"][spec.name] = d
+
+    def _fail(self, task: str, msg: str) -> None:
+        self.entry["tasks"][task] = {"status": "failed", "error": msg}
+        self.results["failures"].append({"checkpoint": self.ref.name, "task": task, "error": msg})
+
+
+def _score_across(n: str, per_ckpt: dict[str, tuple[int, list[list[float]]]], items: list[Item], job: EvalJob,
+                  cache: Any, results: dict[str, Any]) -> None:
+    """A task that needs every checkpoint at once (AoA): one result for the run, cached by the
+    checkpoints' content."""
+    from babylm.evaluation.results import task_result_to_dict
+
+    spec = registered_tasks()[n]
+    derived_key = {"task": n, "version": spec.version, "backend": job.backend, "compat": job.compat,
+                   "split": job.split, "items": job.include_items, "checkpoints": [
+                       [name, words, results["checkpoints"][name]["content_hash"]]
+                       for name, (words, _) in per_ckpt.items()]}
+    try:
+        d = cache.get_derived(derived_key)
+        if d is None:
+            tr = spec.across_checkpoints(items, per_ckpt)  # type: ignore[misc]
+            d = task_result_to_dict(tr, include_items=job.include_items)
+            d["status"], d["checkpoints"] = "ok", list(per_ckpt)
+            cache.put_derived(derived_key, d)
+        results["across_checkpoints"][n] = d
+    except Exception as exc:
+        results["failures"].append({"checkpoint": None, "task": n,
+                                    "error": f"across checkpoints: {type(exc).__name__}: {exc}"})
 
 
 def write_outputs(results: dict[str, Any], out_dir: str | Path) -> tuple[Path, Path]:
@@ -360,20 +346,6 @@ def write_outputs(results: dict[str, Any], out_dir: str | Path) -> tuple[Path, P
     res = write_results(results, out / "results.json")
     off = write_official_predictions(results, out / f"all_full_preds_and_fast_scores_{results['backend']}.json")
     return res, off
-
-
-def _fail(results: dict[str, Any], entry: dict[str, Any], ckpt: str, task: str, msg: str) -> None:
-    entry["tasks"][task] = {"status": "failed", "error": msg}
-    results["failures"].append({"checkpoint": ckpt, "task": task, "error": msg})
-
-
-def _content_hash(cache: Any, ref: CheckpointRef) -> str:
-    import hashlib
-
-    if ref.path is not None:
-        return cache.content_hash(ref.path)
-    # Hub revision: the name is all we have before downloading (a moved branch is not detected).
-    return hashlib.sha256(f"hub:{ref.repo}@{ref.name}".encode()).hexdigest()
 
 
 def _add_pred_texts(results: dict[str, Any], loaded: dict[str, list[Item]]) -> None:
@@ -389,51 +361,3 @@ def _add_pred_texts(results: dict[str, Any], loaded: dict[str, list[Item]]) -> N
             it = by_id.get(row["id"])
             if it is not None and 0 <= row["pred"] < len(it.candidates):
                 row["pred_text"] = it.candidates[row["pred"]].continuation
-
-
-class _Bar:
-    def __init__(self, prog: Any, task_id: Any) -> None:
-        self.prog, self.task_id = prog, task_id
-
-    def advance(self, n: int) -> None:
-        if self.prog is not None:
-            self.prog.advance(self.task_id, n)
-
-    def describe(self, text: str) -> None:
-        if self.prog is not None:
-            self.prog.update(self.task_id, description=text)
-
-
-class _progress:
-    """Rich progress bar with items/s (or nothing when disabled)."""
-
-    def __init__(self, enabled: bool, total: int) -> None:
-        self.enabled, self.total, self.prog = enabled, total, None
-
-    def __enter__(self) -> _Bar:
-        if not self.enabled:
-            return _Bar(None, None)
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            ProgressColumn,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-        from rich.text import Text
-
-        class Rate(ProgressColumn):
-            def render(self, task: Any) -> Text:
-                return Text(f"{task.speed:,.0f} items/s" if task.speed else "- items/s")
-
-        from babylm.output import err_console
-
-        self.prog = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(),
-                             TimeElapsedColumn(), console=err_console, transient=False)
-        self.prog.start()
-        return _Bar(self.prog, self.prog.add_task("evaluating", total=self.total))
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.prog is not None:
-            self.prog.stop()

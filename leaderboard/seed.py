@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from babylm.leaderboard.store import Store
 
-SYNTHETIC_NOTE = "SYNTHETIC entry made by `babylm leaderboard --seed-demo`: not a real model or result"
+SYNTHETIC_NOTE = "SYNTHETIC entry made by `babylm leaderboard seed-demo`: not a real model or result"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The ranking in the terminal (Rich) and as JSON, for `babylm leaderboard --table` and the demo."""
+"""The ranking in the terminal (Rich) and as JSON, for `babylm leaderboard table` and the demo."""
 
 from __future__ import annotations
 

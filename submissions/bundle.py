@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -28,10 +29,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from babylm.errors import BabyLMError
+from babylm.io import atomic_write_json, parse_json, read_json
 
 SUBMISSION_FORMAT = "babylm.submission/1"
 FACT_SHEET_FORMAT = "babylm.fact_sheet/1"
-BACKENDS = ("causal", "mlm", "mntp", "enc_dec_mask", "enc_dec_prefix")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,99}$")
 _REV = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
 
@@ -108,7 +109,7 @@ class SubmissionManifest(BaseModel):
     model: str
     edition: int
     track: str
-    backend: Literal["causal", "mlm", "mntp", "enc_dec_mask", "enc_dec_prefix"]
+    backend: str  # a scoring backend of the registry (`babylm.evaluation.registry.backend_names()`)
     scale: str = "1"  # "1" for real entries; a fraction ("1/100") marks a demo
     model_location: ModelLocation
     files: BundleFiles
@@ -123,6 +124,16 @@ class SubmissionManifest(BaseModel):
             raise ValueError("use 1-100 letters, digits, spaces or ._+- (starting with a letter or digit)")
         return v
 
+    @field_validator("backend")
+    @classmethod
+    def _backend(cls, v: str) -> str:
+        from babylm.evaluation.registry import backend_names
+
+        known = backend_names()
+        if v not in known:
+            raise ValueError(f"unknown backend {v!r}: one of {', '.join(known)}")
+        return v
+
     @field_validator("scale")
     @classmethod
     def _scale(cls, v: str) -> str:
@@ -135,6 +146,18 @@ class SubmissionManifest(BaseModel):
         if not 0 < f <= 1:
             raise ValueError("scale must be in (0, 1]")
         return v
+
+    def to_doc(self) -> dict[str, Any]:
+        """The object `submission.json` holds: unset optional fields left out, except that an interaction
+        bundle spells out null ledger / data_manifest / run (leaving them out would mean the defaults)."""
+        doc = self.model_dump(mode="json", exclude_none=True)
+        if self.files.interaction_run:
+            for key in ("ledger", "data_manifest", "run"):
+                doc["files"].setdefault(key, None)
+        return doc
+
+    def write(self, path: Path) -> Path:
+        return atomic_write_json(path, self.to_doc())
 
 
 class Teacher(BaseModel):
@@ -167,6 +190,9 @@ class FactSheet(BaseModel):
             raise ValueError("train_flops must be a finite number")
         return v
 
+    def write(self, path: Path) -> Path:
+        return atomic_write_json(path, self.model_dump(mode="json"))
+
 
 def predictions_name(backend: str) -> str:
     return f"all_full_preds_and_fast_scores_{backend}.json"
@@ -191,19 +217,19 @@ def ledger_head(path: Path) -> str:
     """The `hash` of the ledger's last line ("" when unreadable): identifies the exact run."""
     try:
         lines = [ln for ln in Path(path).read_text(encoding="utf-8").splitlines() if ln.strip()]
-        return str(json.loads(lines[-1]).get("hash", "")) if lines else ""
-    except (OSError, ValueError, AttributeError):
+        return str(parse_json(lines[-1], where=str(path)).get("hash", "")) if lines else ""
+    except (OSError, ValueError, AttributeError, BabyLMError):
         return ""
+
+
+def read_run(run_dir: Path) -> dict[str, Any]:
+    """A run folder's run.json ({} when it has none)."""
+    p = Path(run_dir) / "run.json"
+    return read_json(p, what="run settings") if p.is_file() else {}
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _write_json(path: Path, data: Any) -> None:
-    from babylm.tracks.ledger import write_json_atomic
-
-    write_json_atomic(path, data, default=None, fsync=False)
 
 
 def checkpoint_dirs(folder: Path) -> list[Path]:
@@ -238,6 +264,18 @@ def replace_dir(tmp: Path, out: Path) -> None:
     os.replace(tmp, out)
 
 
+@dataclass(frozen=True)
+class BundleRequest:
+    """What `submission init` was asked for (names, backend and teacher already checked)."""
+
+    team: str
+    model: str
+    out: Path
+    results_dir: Path | None = None
+    backend: str = "causal"
+    teacher: dict[str, Any] | None = None
+
+
 def init_bundle(
     run_dir: Path,
     *,
@@ -250,6 +288,7 @@ def init_bundle(
     overwrite: bool = False,
 ) -> Path:
     """Scaffold a bundle from a training run folder (and an evaluation output folder). Returns `out`."""
+    from babylm.evaluation.registry import get_backend
     from babylm.submissions.interaction_bundle import init_interaction_bundle, is_interaction_run
     from babylm.submissions.safe_load import count_params
     from babylm.tracks.ledger import verify_ledger
@@ -263,8 +302,7 @@ def init_bundle(
             raise BabyLMError(f"{run_dir / need} is missing", "is this a `babylm train` run folder?")
     if out.exists() and not overwrite:
         raise BabyLMError(f"bundle folder already exists: {out}", "choose another --out or pass --overwrite")
-    if backend not in BACKENDS:
-        raise BabyLMError(f"unknown backend {backend!r}", f"one of {', '.join(BACKENDS)}")
+    get_backend(backend)  # a user error naming the registry's backends
     for what, v in (("team", team), ("model", model)):
         if not _NAME.match(v):
             raise BabyLMError(f"bad {what} name {v!r}", "use 1-100 letters, digits, spaces or ._+- "
@@ -275,9 +313,8 @@ def init_bundle(
         except ValueError as exc:
             raise BabyLMError(f"bad teacher: {exc}", "give --teacher, --teacher-params, --teacher-words") from None
     if interactive:
-        return init_interaction_bundle(run_dir, team=team, model=model, out=out, results_dir=results_dir,
-                                       backend=backend, teacher=teacher)
-    run = json.loads((run_dir / "run.json").read_text()) if (run_dir / "run.json").is_file() else {}
+        return init_interaction_bundle(run_dir, BundleRequest(team, model, out, results_dir, backend, teacher))
+    run = read_run(run_dir)
     rep = verify_ledger(run_dir / "ledger.jsonl")
     if not rep.ok:
         raise BabyLMError(
@@ -306,7 +343,7 @@ def init_bundle(
             raise BabyLMError("a bundle needs evaluation results", "pass --results DIR (the `babylm evaluate` output)")
 
         last = ckpts[-1]
-        cfg = json.loads((last / "config.json").read_text())
+        cfg = read_json(last / "config.json", what="model config")
         seq_len = run.get("seq_len") or cfg.get("n_positions") or cfg.get("max_position_embeddings")
         teacher = teacher or run.get("teacher")
         fact = FactSheet(
@@ -319,13 +356,13 @@ def init_bundle(
             steps=int(rep.steps),
             teacher=Teacher(**teacher) if teacher else None,
         )
-        _write_json(tmp / "fact_sheet.json", fact.model_dump(mode="json"))
+        fact.write(tmp / "fact_sheet.json")
         manifest = SubmissionManifest(
             format=SUBMISSION_FORMAT, team=team, model=model, edition=edition, track=track, backend=backend,
             scale=scale, model_location=ModelLocation(kind="local", path="checkpoints"),
             files=BundleFiles(**files), harness_version=_harness_version(), created=_now(),
         )
-        _write_json(tmp / "submission.json", manifest.model_dump(mode="json", exclude_none=True))
+        manifest.write(tmp / "submission.json")
         replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

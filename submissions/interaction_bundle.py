@@ -20,13 +20,16 @@ The run must pass `babylm interact-verify` before it is bundled.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babylm.errors import BabyLMError
+from babylm.io import read_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    from babylm.submissions.bundle import BundleRequest
 
 INTERACTION_DIR = "interaction"
 EVIDENCE = ("interaction.json", "word_ledger.json", "word_ledger.jsonl", "episodes.jsonl", "summary.json",
@@ -53,16 +56,7 @@ def _copy_evidence(run_dir: Path, dest: Path) -> None:
             shutil.copy2(p, dest / "plots" / p.name)
 
 
-def init_interaction_bundle(
-    run_dir: Path,
-    *,
-    team: str,
-    model: str,
-    out: Path,
-    results_dir: Path | None = None,
-    backend: str = "causal",
-    teacher: dict[str, Any] | None = None,
-) -> Path:
+def init_interaction_bundle(run_dir: Path, req: BundleRequest) -> Path:
     """Scaffold a bundle from an interaction run folder (layout in the module docstring). Returns `out`.
     The caller (`bundle.init_bundle`) has checked names, backend, teacher and that `out` may be written."""
     from babylm.submissions.bundle import (
@@ -75,9 +69,9 @@ def init_interaction_bundle(
         Teacher,
         _harness_version,
         _now,
-        _write_json,
         checkpoint_dirs,
         copy_results,
+        read_run,
         replace_dir,
     )
     from babylm.submissions.safe_load import count_params
@@ -88,19 +82,20 @@ def init_interaction_bundle(
     missing = [n for n in REQUIRED_EVIDENCE if not (run_dir / n).is_file()]
     if missing:
         raise BabyLMError(f"{run_dir} lacks {', '.join(missing)}", "bundle a finished `babylm interact` run folder")
+    out, results_dir, backend, teacher = req.out, req.results_dir, req.backend, req.teacher
     rep = verify_run(run_dir)
     if not rep.ok:
         bad = "; ".join(f"{c.name}: {c.detail}" for c in rep.checks if not c.ok)
         raise BabyLMError(f"the interaction run does not verify: {bad}", f"run `babylm interact-verify {run_dir}`")
-    ident = json.loads((run_dir / "interaction.json").read_text(encoding="utf-8"))
-    wl = json.loads((run_dir / "word_ledger.json").read_text(encoding="utf-8"))
+    ident = read_json(run_dir / "interaction.json", what="interaction run")
+    wl = read_json(run_dir / "word_ledger.json", what="word ledger")
     try:
         track = get_track(str(ident["track"]))
     except (KeyError, UnknownTrackError) as exc:
         raise BabyLMError(f"{run_dir / 'interaction.json'}: unknown track ({exc})") from None
     counts = wl["counts"]
     lm = (run_dir / "ledger.jsonl").is_file()  # simpo/reinforce: an HF student with a training ledger
-    run = json.loads((run_dir / "run.json").read_text(encoding="utf-8")) if (run_dir / "run.json").is_file() else {}
+    run = read_run(run_dir)
     if teacher is None:
         tid = ident.get("teacher") or (run.get("teacher") or {}).get("model_id")
         if tid:
@@ -162,17 +157,13 @@ def init_interaction_bundle(
                              student_generated_words=int(counts.get("student_generated", 0)),
                              notes=f"interaction run {ident.get('run_id')} ({ident.get('protocol')}): a reference-game "
                                    "student, not a language model; tokens_seen = words seen")
-        _write_json(tmp / "fact_sheet.json", fact.model_dump(mode="json"))
-        manifest = SubmissionManifest(
-            format=SUBMISSION_FORMAT, team=team, model=model, edition=track.edition, track=track.name,
+        fact.write(tmp / "fact_sheet.json")
+        SubmissionManifest(
+            format=SUBMISSION_FORMAT, team=req.team, model=req.model, edition=track.edition, track=track.name,
             backend=backend, scale=str(ident.get("scale", "1")),
             model_location=ModelLocation(kind="local", path="checkpoints"), files=BundleFiles(**files),
             harness_version=_harness_version(), created=_now(),
-        )
-        doc = manifest.model_dump(mode="json", exclude_none=True)
-        for key in ("ledger", "data_manifest", "run"):  # explicit nulls: leaving them out would mean the defaults
-            doc["files"].setdefault(key, None)
-        _write_json(tmp / "submission.json", doc)
+        ).write(tmp / "submission.json")
         replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""`babylm data count` and `babylm data verify`: word counts against a track's budget, data manifests."""
+"""`babylm data count|verify|generate`: word counts against a track's budget, data manifests, the demo corpus."""
 
 from __future__ import annotations
 
@@ -6,15 +6,25 @@ from pathlib import Path
 
 import typer
 
+from babylm.cli_options import (
+    Edition,
+    TrackName,
+    edition_option,
+    json_option,
+    scale_option,
+    track_from_options,
+    track_option,
+)
 from babylm.errors import BabyLMError
 from babylm.output import emit, err_console, scaled_banner
+from babylm.tracks.cli_choices import ErrorsMode
 
 # Files listed in the table; longer inputs show the first ones (the manifest and --json list all).
 MAX_ROWS = 50
 
 data_app = typer.Typer(
     help="Count training words (Python str.split on UTF-8) against a track's budget; write and verify "
-    "data manifests.",
+    "data manifests; generate the demo corpus.",
     no_args_is_help=True,
 )
 
@@ -31,42 +41,51 @@ def _progress_counter(total_bytes: int):
     return progress, lambda n: progress.advance(task, n)
 
 
+NO_MANIFEST = "no manifest written (pass --manifest PATH to write one, e.g. --manifest data_manifest.json)"
+
+
+def _inputs(paths: list[str], manifest: Path | None) -> list[Path]:
+    """The files to count: never the manifest being replaced (e.g. `babylm data count . --manifest m.json`)."""
+    from babylm.tracks.words import resolve_paths
+
+    files = resolve_paths(paths)
+    if manifest is not None:
+        files = [f for f in files if f.resolve() != manifest.resolve()]
+        if not files:
+            raise BabyLMError(f"the only input is the manifest {manifest} itself", "name the training text files")
+    return files
+
+
 @data_app.command("count")
 def count_cmd(
     paths: list[str] = typer.Argument(..., help="Files, folders (recursive, hidden files skipped) or globs."),
-    track: str = typer.Option("strict-small", help="Track whose word budget applies, e.g. strict-small."),
-    edition: int = typer.Option(None, help="Edition of the track (default: 2025)."),
-    scale: str = typer.Option("1", help="Scale the budget for a demo/test run, e.g. 1/100 (1 = real rules)."),
-    manifest: Path = typer.Option(Path("data_manifest.json"), "--manifest", help="Where to write the data manifest."),
-    no_manifest: bool = typer.Option(False, "--no-manifest", help="Count only; write no manifest."),
-    errors: str = typer.Option("strict", help="Invalid UTF-8: 'strict' stops with the file and byte offset, "
+    edition: Edition = edition_option(),
+    track: TrackName = track_option(help="Track whose word budget applies."),
+    scale: str = scale_option(),
+    manifest: Path = typer.Option(None, "--manifest", help="Write the data manifest here (none is written "
+                                  "without it)."),
+    errors: ErrorsMode = typer.Option("strict", "--errors", help="Invalid UTF-8: 'strict' stops with the file and byte offset, "
                                "'replace' counts bad bytes as U+FFFD (as Python's errors='replace')."),
     workers: int = typer.Option(2, min=1, help="Counting threads for large inputs (one more hashes)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON (plus 'manifest_path')."),
+    as_json: bool = json_option("Print the manifest as JSON (plus 'manifest_path')."),
 ) -> None:
-    """Count words per file and check the total against the track's budget; write a data manifest.
+    """Count words per file and check the total against the track's budget; with --manifest, write a data manifest.
 
     A word is what Python's str.split() returns on the UTF-8 text (all Unicode whitespace separates).
     Exit code 0 within budget, 1 over budget, 2 on bad input (e.g. invalid UTF-8 names file and byte).
     JSON keys: format, tool_version, edition, track, scale, word_rule, errors, files (path, bytes,
     sha256, words), total_words, total_bytes, word_budget, within_budget, created, manifest_path
-    (null with --no-manifest).
+    (null without --manifest).
     """
-    from babylm.tracks.manifest import build_manifest, resolve_track, write_manifest
-    from babylm.tracks.words import resolve_paths
+    from babylm.tracks.manifest import build_manifest, write_manifest
 
-    t = resolve_track(track, edition, scale)
-    files = resolve_paths(paths)
-    if not no_manifest:  # never count the manifest being replaced (e.g. `babylm data count .`)
-        files = [f for f in files if f.resolve() != manifest.resolve()]
-        if not files:
-            raise BabyLMError(f"the only input is the manifest {manifest} itself", "name the training text files")
-    total_bytes = sum(f.stat().st_size for f in files)
-    progress, advance = _progress_counter(total_bytes)
+    t = track_from_options(edition, track, scale)
+    files = _inputs(paths, manifest)
+    progress, advance = _progress_counter(sum(f.stat().st_size for f in files))
     with progress:
-        data = build_manifest([str(f) for f in files], t, root=None if no_manifest else manifest.parent,
+        data = build_manifest([str(f) for f in files], t, root=None if manifest is None else manifest.parent,
                               errors=errors, workers=workers, progress=advance)
-    out = None if no_manifest else write_manifest(data, manifest)
+    out = None if manifest is None else write_manifest(data, manifest)
     shown = dict(data, manifest_path=None if out is None else str(out))
 
     def render(c) -> None:
@@ -92,7 +111,7 @@ def count_cmd(
         c.print(table)
         c.print(f"[{colour}]{verdict}[/]: {data['total_words']:,} of {data['word_budget']:,} words "
                 f"({t.key}, scale {t.scale})")
-        c.print(f"manifest written to {out}" if out is not None else "[dim]no manifest written[/]")
+        c.print(f"manifest written to {out}" if out is not None else NO_MANIFEST)
 
     emit(shown, as_json, render)
     if not data["within_budget"]:
@@ -103,7 +122,7 @@ def count_cmd(
 def verify_cmd(
     manifest: Path = typer.Argument(..., help="A data manifest written by `babylm data count`."),
     files: bool = typer.Option(True, "--files/--no-files", help="Re-hash and re-count every file (default)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    as_json: bool = json_option("Print the report as JSON."),
 ) -> None:
     """Re-check a data manifest: each file's bytes, sha256 and words, the sums, and the track's budget.
 
@@ -146,5 +165,28 @@ def verify_cmd(
         raise typer.Exit(1)
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(data_app, name="data")
+@data_app.command("generate")
+def generate_cmd(
+    out: Path = typer.Argument(..., help="Folder to write caregiver.train and child.train into."),
+    words: int = typer.Option(100_000, help="Exact number of words in total (str.split())."),
+    seed: int = typer.Option(0, help="Seed: the same seed gives the same corpus."),
+    as_json: bool = json_option("Print JSON: out, seed, words, files [{path, words, lines}]."),
+) -> None:
+    """Generate the demo corpus: child-directed English from a small probabilistic grammar."""
+    from babylm.tracks.demo_corpus import write_corpus
+
+    if words < 0:
+        raise BabyLMError("--words must be >= 0")
+    if out.exists() and not out.is_dir():
+        raise BabyLMError(f"{out} exists and is not a folder")
+    files = []
+    for p in write_corpus(out, words, seed):
+        text = p.read_text(encoding="utf-8")
+        files.append({"path": str(p), "words": len(text.split()), "lines": text.count("\n")})
+    data = {"out": str(out), "seed": seed, "words": sum(f["words"] for f in files), "files": files}
+
+    def render(console) -> None:
+        for f in files:
+            console.print(f"{f['path']}: {f['words']:,} words, {f['lines']:,} lines")
+
+    emit(data, as_json, render)

@@ -11,6 +11,7 @@ build minimal pairs from the same lexicon (`LEXICON` is public; its parallel lis
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 LEXICON: dict[str, tuple[str, ...]] = {
@@ -153,25 +154,29 @@ class _Grammar:
         plural = self.r.random() < 0.4
         return f"what color {'are' if plural else 'is'} {self.np(plural, adj_p=0.0)}?"
 
-    def imperative(self) -> str:
+    def branch(self, *options: tuple[float, Callable[[], str]], rest: Callable[[], str]) -> str:
+        """One draw picks the first option whose bound it is under (else `rest`); then that one runs."""
         x = self.r.random()
-        if x < 0.3:
-            return f"look at {self.np(self.r.random() < 0.3)}!"
-        if x < 0.55:
-            return f"give me {self.np(self.r.random() < 0.3)}."
-        if x < 0.75:
-            return f"put {self.np(False, adj_p=0.1)} {self.pp()}."
-        return f"{self.pick('verbs_trans_base')} {self.obj()}, please."
+        for bound, make in options:
+            if x < bound:
+                return make()
+        return rest()
+
+    def imperative(self) -> str:
+        return self.branch(
+            (0.3, lambda: f"look at {self.np(self.r.random() < 0.3)}!"),
+            (0.55, lambda: f"give me {self.np(self.r.random() < 0.3)}."),
+            (0.75, lambda: f"put {self.np(False, adj_p=0.1)} {self.pp()}."),
+            rest=lambda: f"{self.pick('verbs_trans_base')} {self.obj()}, please.",
+        )
 
     def child(self) -> str:
-        x = self.r.random()
-        if x < 0.3:
-            return f"{self.pick('child_words')} {self.noun(False)}."
-        if x < 0.5:
-            return f"{self.noun(self.r.random() < 0.3)}!"
-        if x < 0.75:
-            return f"I {self.pick('verbs_trans_base')} {self.np(self.r.random() < 0.3, adj_p=0.2)}."
-        return self.declarative()
+        return self.branch(
+            (0.3, lambda: f"{self.pick('child_words')} {self.noun(False)}."),
+            (0.5, lambda: f"{self.noun(self.r.random() < 0.3)}!"),
+            (0.75, lambda: f"I {self.pick('verbs_trans_base')} {self.np(self.r.random() < 0.3, adj_p=0.2)}."),
+            rest=self.declarative,
+        )
 
     def caregiver(self) -> str:
         x = self.r.random()
@@ -232,16 +237,10 @@ def generate_corpus(n_words: int, seed: int = 0) -> str:
 
 def write_corpus(out_dir: str | Path, n_words: int, seed: int = 0) -> list[Path]:
     """Write `caregiver.train` and `child.train` (together exactly `n_words` words) into `out_dir`."""
-    import os
+    from babylm.io import atomic_write_text
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     care, kid = generate_utterances(n_words, seed)
-    paths = []
-    for name, lines in (("caregiver.train", care), ("child.train", kid)):
-        p = out / name
-        tmp = out / f".{name}.tmp"
-        tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-        os.replace(tmp, p)
-        paths.append(p)
-    return paths
+    return [atomic_write_text(out / name, "".join(line + "\n" for line in lines))
+            for name, lines in (("caregiver.train", care), ("child.train", kid))]

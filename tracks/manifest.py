@@ -1,50 +1,101 @@
 """Data manifests (`babylm.data_manifest/1`): which files, their hashes and word counts, vs the budget.
 
-Paths in a written manifest are relative to the manifest's folder when the file lies under it, else
-absolute; `verify_manifest` resolves them the same way.
+`DataManifest` is the format's one reader and writer. Paths in a written manifest are relative to the
+manifest's folder when the file lies under it, else absolute; `verify_manifest` resolves them the
+same way.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from babylm import __version__
 from babylm.errors import BabyLMError
-from babylm.tracks.ledger import write_json_atomic
-from babylm.tracks.rules import Track, UnknownTrackError, get_track
-from babylm.tracks.words import WORD_RULE, count_file, count_words
+from babylm.io import atomic_write_json, read_json
+from babylm.tracks.rules import Track, resolve_track
+from babylm.tracks.words import WORD_RULE, FileCount, count_file, count_words
 
 FORMAT = "babylm.data_manifest/1"
 DEFAULT_NAME = "data_manifest.json"
+_RECREATE = "re-create it with `babylm data count`"
 
 
-def resolve_track(track: Track | str, edition: int | None = None, scale: Fraction | str | None = None) -> Track:
-    """A Track from a Track or a name ('strict-small', '2025/strict-small').
+class ManifestFile(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
 
-    `scale` (e.g. '1/100') is relative to the real rules and replaces any scale the Track had.
-    """
-    if isinstance(track, str):
+    path: str
+    bytes: int
+    sha256: str
+    words: int
+
+
+class DataManifest(BaseModel):
+    """`data_manifest.json`. Fields beyond the required ones are optional on read (older or
+    hand-made manifests) and kept as given; extra fields are kept too."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    format: Literal["babylm.data_manifest/1"]
+    tool_version: str | None = None
+    edition: int
+    track: str
+    scale: str = "1"
+    word_rule: str = WORD_RULE
+    errors: str = "strict"
+    files: list[ManifestFile]
+    total_words: int
+    total_bytes: int | None = None
+    word_budget: int | None = None
+    within_budget: bool | None = None
+    created: str | None = None
+
+    @classmethod
+    def parse(cls, data: Any, where: str | os.PathLike[str]) -> DataManifest:
+        """Check a parsed manifest; a user error names the first bad field."""
+        if not isinstance(data, dict):
+            raise BabyLMError(f"{where}: a manifest is a JSON object", _RECREATE)
+        if data.get("format") != FORMAT:
+            raise BabyLMError(
+                f"{where}: field 'format' is {data.get('format')!r}, expected {FORMAT!r}",
+                "this tool reads data manifests written by `babylm data count`",
+            )
         try:
-            track = get_track(track, edition)
-        except (UnknownTrackError, ValueError) as exc:
-            raise BabyLMError(str(exc), "list the tracks with `babylm tracks`") from None
-    if scale is None:
-        return track
-    try:
-        frac = Fraction(scale)
-    except (ValueError, ZeroDivisionError, TypeError):
-        raise BabyLMError(f"bad scale {scale!r}", "give a fraction in (0, 1], e.g. 1/100") from None
-    if frac <= 0 or frac > 1:
-        raise BabyLMError(f"scale {scale} is outside (0, 1]", "give a fraction in (0, 1], e.g. 1/100")
-    base = get_track(track.name, track.edition)
-    return base if frac == 1 else base.scaled(frac)
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise BabyLMError(_field_error(where, exc), _RECREATE) from None
+
+    @classmethod
+    def read(cls, path: str | os.PathLike[str]) -> DataManifest:
+        p = Path(path)
+        if p.is_dir():
+            raise BabyLMError(f"{p} is a folder, not a manifest", f"give the manifest file, e.g. {p / DEFAULT_NAME}")
+        if not p.exists():
+            raise BabyLMError(f"no such manifest: {p}", "write one with `babylm data count PATH... --manifest FILE`")
+        return cls.parse(read_json(p, what="data manifest"), p)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest as written: the fields it was given, in the format's order."""
+        return self.model_dump(exclude_unset=True)
+
+    def write(self, path: str | os.PathLike[str]) -> Path:
+        """Write atomically (private file: 0o600, fsynced)."""
+        return atomic_write_json(path, self.to_dict(), fsync=True, mode=0o600)
+
+
+def _field_error(where: str | os.PathLike[str], exc: ValidationError) -> str:
+    loc = exc.errors()[0]["loc"]
+    if len(loc) >= 2 and loc[0] == "files" and isinstance(loc[1], int):
+        return f"{where}: files[{loc[1]}] needs path, bytes, sha256 and words"
+    kind = {"files": "list", "total_words": "int", "track": "str", "edition": "int"}.get(str(loc[0]), "valid value")
+    return f"{where}: field {loc[0]!r} is missing or not a {kind}"
 
 
 def build_manifest(
@@ -67,25 +118,18 @@ def build_manifest(
     t = resolve_track(track, edition, scale)
     result = count_words(paths, errors=errors, workers=workers, progress=progress)
     base = Path(root).resolve() if root is not None else None
-    files = []
-    for fc in result.files:
-        files.append({"path": _store_path(fc.path, base), "bytes": fc.bytes, "sha256": fc.sha256, "words": fc.words})
+    files = [_file_entry(fc, base) for fc in result.files]
     total = result.total_words
-    return {
-        "format": FORMAT,
-        "tool_version": __version__,
-        "edition": t.edition,
-        "track": t.name,
-        "scale": str(t.scale),
-        "word_rule": WORD_RULE,
-        "errors": errors,
-        "files": files,
-        "total_words": total,
-        "total_bytes": result.total_bytes,
-        "word_budget": t.word_budget,
-        "within_budget": total <= t.word_budget,
-        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
+    return DataManifest(
+        format=FORMAT, tool_version=__version__, edition=t.edition, track=t.name, scale=str(t.scale),
+        word_rule=WORD_RULE, errors=errors, files=files, total_words=total, total_bytes=result.total_bytes,
+        word_budget=t.word_budget, within_budget=total <= t.word_budget,
+        created=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    ).to_dict()
+
+
+def _file_entry(fc: FileCount, base: Path | None) -> ManifestFile:
+    return ManifestFile(path=_store_path(fc.path, base), bytes=fc.bytes, sha256=fc.sha256, words=fc.words)
 
 
 def _store_path(path: Path, base: Path | None) -> str:
@@ -98,50 +142,24 @@ def _store_path(path: Path, base: Path | None) -> str:
     return str(absolute)
 
 
-def write_manifest(manifest: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+def write_manifest(manifest: dict[str, Any] | DataManifest, path: str | os.PathLike[str]) -> Path:
     """Write atomically (temp file + rename); absolute file paths under its folder become relative."""
     out = Path(path)
     if out.is_dir():
         raise BabyLMError(f"{out} is a folder", f"give a file name, e.g. {out / DEFAULT_NAME}")
     out.parent.mkdir(parents=True, exist_ok=True)
     folder = out.parent.resolve()
-    data = dict(manifest)
+    data = manifest.to_dict() if isinstance(manifest, DataManifest) else dict(manifest)
     data["files"] = [
         {**f, "path": _store_path(Path(f["path"]), folder)} if Path(f["path"]).is_absolute() else dict(f)
-        for f in manifest.get("files", [])
+        for f in data.get("files", [])
     ]
-    write_json_atomic(out, data, default=None, mode=0o600)
-    return out
+    return DataManifest.parse(data, out).write(out)
 
 
-def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Load and check a manifest's format; user mistakes raise BabyLMError."""
-    p = Path(path)
-    if p.is_dir():
-        raise BabyLMError(f"{p} is a folder, not a manifest", f"give the manifest file, e.g. {p / DEFAULT_NAME}")
-    if not p.exists():
-        raise BabyLMError(f"no such manifest: {p}", "write one with `babylm data count PATH... --manifest FILE`")
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BabyLMError(f"{p} is not valid JSON: {exc}", "re-create it with `babylm data count`") from None
-    if not isinstance(data, dict):
-        raise BabyLMError(f"{p}: a manifest is a JSON object", "re-create it with `babylm data count`")
-    if data.get("format") != FORMAT:
-        raise BabyLMError(
-            f"{p}: field 'format' is {data.get('format')!r}, expected {FORMAT!r}",
-            "this tool reads data manifests written by `babylm data count`",
-        )
-    for key, typ in (("files", list), ("total_words", int), ("track", str), ("edition", int)):
-        if not isinstance(data.get(key), typ):
-            raise BabyLMError(f"{p}: field {key!r} is missing or not a {typ.__name__}",
-                              "re-create it with `babylm data count`")
-    for i, f in enumerate(data["files"]):
-        if not (isinstance(f, dict) and isinstance(f.get("path"), str) and isinstance(f.get("words"), int)
-                and isinstance(f.get("bytes"), int) and isinstance(f.get("sha256"), str)):
-            raise BabyLMError(f"{p}: files[{i}] needs path, bytes, sha256 and words",
-                              "re-create it with `babylm data count`")
-    return data
+def read_manifest(path: str | os.PathLike[str]) -> DataManifest:
+    """Load and check a manifest; user mistakes raise BabyLMError."""
+    return DataManifest.read(path)
 
 
 @dataclass
@@ -196,57 +214,65 @@ class VerifyReport:
         }
 
 
+def _check_claims(data: DataManifest, track: Track) -> list[str]:
+    """The manifest's own sums, budget and word rule against the file list and the rules."""
+    problems = []
+    listed = sum(f.words for f in data.files)
+    if listed != data.total_words:
+        problems.append(f"total_words {data.total_words} != sum of file words {listed}")
+    if data.word_budget not in (None, track.word_budget):
+        problems.append(f"word_budget {data.word_budget} != {track.word_budget} of the rules for {track.key}")
+    if data.word_rule != WORD_RULE:
+        problems.append(f"word_rule {data.word_rule!r} is not {WORD_RULE!r}")
+    return problems
+
+
+def _check_file(entry: ManifestFile, folder: Path, errors: str) -> tuple[FileCheck, str | None]:
+    """Re-hash and re-count one listed file: its check and the problem found (None when ok)."""
+    check = FileCheck(path=entry.path, status="unchecked", words=entry.words)
+    fp = Path(entry.path)
+    fp = fp if fp.is_absolute() else folder / fp
+    if not fp.is_file():
+        check.status, check.detail = "missing", f"no file at {fp}"
+        return check, f"{entry.path}: missing"
+    try:
+        fc = count_file(fp, errors=errors)
+    except BabyLMError as exc:
+        check.status, check.detail = "changed", str(exc)
+        return check, f"{entry.path}: {exc}"
+    check.actual_words = fc.words
+    was = {"bytes": entry.bytes, "sha256": entry.sha256, "words": entry.words}
+    now = {"bytes": fc.bytes, "sha256": fc.sha256, "words": fc.words}
+    diffs = [k for k in ("bytes", "sha256", "words") if was[k] != now[k]]
+    if not diffs:
+        check.status = "ok"
+        return check, None
+    check.status = "changed"
+    check.detail = ", ".join(f"{k} {str(was[k])[:12]} -> {str(now[k])[:12]}" for k in diffs)
+    return check, f"{entry.path}: changed ({check.detail})"
+
+
 def verify_manifest(path: str | os.PathLike[str], *, check_files: bool = True) -> VerifyReport:
     """Re-check a manifest: sums, budget of its track (rules, not the manifest's own claim), and,
     with `check_files`, each file's bytes, sha256 and words (status ok / changed / missing)."""
     p = Path(path)
     data = read_manifest(p)
-    track = resolve_track(data["track"], data["edition"], data.get("scale", "1"))
-    report = VerifyReport(manifest=p, track=track.key, scale=str(track.scale), total_words=data["total_words"],
-                          word_budget=track.word_budget)
-    listed = sum(f["words"] for f in data["files"])
-    if listed != data["total_words"]:
-        report.problems.append(f"total_words {data['total_words']} != sum of file words {listed}")
-    if data.get("word_budget") not in (None, track.word_budget):
-        report.problems.append(f"word_budget {data['word_budget']} != {track.word_budget} of the rules for {track.key}")
-    if data.get("word_rule", WORD_RULE) != WORD_RULE:
-        report.problems.append(f"word_rule {data['word_rule']!r} is not {WORD_RULE!r}")
-    errors = data.get("errors", "strict")
-    actual_total = 0
+    track = resolve_track(data.track, data.edition, data.scale)
+    report = VerifyReport(manifest=p, track=track.key, scale=str(track.scale), total_words=data.total_words,
+                          word_budget=track.word_budget, problems=_check_claims(data, track))
     folder = p.resolve().parent
-    for f in data["files"]:
-        check = FileCheck(path=f["path"], status="unchecked", words=f["words"])
-        report.files.append(check)
+    for entry in data.files:
         if not check_files:
+            report.files.append(FileCheck(path=entry.path, status="unchecked", words=entry.words))
             continue
-        fp = Path(f["path"])
-        fp = fp if fp.is_absolute() else folder / fp
-        if not fp.is_file():
-            check.status = "missing"
-            check.detail = f"no file at {fp}"
-            report.problems.append(f"{f['path']}: missing")
-            continue
-        try:
-            fc = count_file(fp, errors=errors)
-        except BabyLMError as exc:
-            check.status = "changed"
-            check.detail = str(exc)
-            report.problems.append(f"{f['path']}: {exc}")
-            continue
-        check.actual_words = fc.words
-        actual_total += fc.words
-        diffs = [k for k, v in (("bytes", fc.bytes), ("sha256", fc.sha256), ("words", fc.words)) if f[k] != v]
-        if diffs:
-            check.status = "changed"
-            now = {"bytes": fc.bytes, "sha256": fc.sha256, "words": fc.words}
-            check.detail = ", ".join(
-                f"{k} {str(f[k])[:12]} -> {str(now[k])[:12]}" for k in ("bytes", "sha256", "words") if k in diffs
-            )
-            report.problems.append(f"{f['path']}: changed ({check.detail})")
-        else:
-            check.status = "ok"
+        check, problem = _check_file(entry, folder, data.errors)
+        report.files.append(check)
+        if problem is not None:
+            report.problems.append(problem)
+    listed = sum(f.words for f in data.files)
+    actual_total = sum(f.actual_words or 0 for f in report.files)
     if check_files:
         report.actual_total_words = actual_total
-    counted = max(data["total_words"], actual_total if check_files else 0, listed)
+    counted = max(data.total_words, actual_total if check_files else 0, listed)
     report.within_budget = counted <= track.word_budget
     return report

@@ -24,6 +24,25 @@ def hf_metrics_path(name: str) -> str:
     return str(path)
 
 
+def info_method(description: str, citation: str, inputs: str, *, predictions: str, references: str,
+                sequence: bool = False) -> Any:
+    """The `_info` method every metric module's class shares: its texts and feature types
+    (`sequence`: one list of `predictions` values per item)."""
+
+    def _info(self: Any) -> Any:
+        import datasets
+        import evaluate
+
+        pred = datasets.Value(predictions)
+        return evaluate.MetricInfo(
+            description=description, citation=citation, inputs_description=inputs,
+            features=datasets.Features({"predictions": datasets.Sequence(pred) if sequence else pred,
+                                        "references": datasets.Value(references)}),
+        )
+
+    return _info
+
+
 def accuracy_with_ties(
     predictions: Sequence[Sequence[float]],
     references: Sequence[int],

@@ -6,14 +6,14 @@ All backends score in float32 and return one summed natural-log probability per 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from babylm.errors import BabyLMError
 from babylm.evaluation.api import Compat, Scorer
+from babylm.evaluation.registry import get_backend
+from babylm.io import JSONReadError, read_json
 
-BACKENDS = ("causal", "mlm", "mntp", "enc_dec_mask", "enc_dec_prefix")
 ENGINES = ("auto", "native", "transformers")
 
 
@@ -37,8 +37,8 @@ def check_checkpoint_folder(path: Path) -> None:
     if not cfg.is_file():
         raise CheckpointError(f"{path}: no config.json", hint="save the model with save_pretrained()")
     try:
-        config = json.loads(cfg.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        config = read_json(cfg, what="config")
+    except JSONReadError as exc:
         raise CheckpointError(f"{cfg}: unreadable config ({exc})") from exc
     if "auto_map" in config:
         raise CheckpointError(
@@ -58,18 +58,10 @@ def load_model(path: str | Path, backend: str, revision: str | None = None) -> t
     import transformers
 
     transformers.utils.logging.disable_progress_bar()
-    if backend not in BACKENDS:
-        raise BabyLMError(f"unknown backend {backend!r}", hint=f"choose one of {', '.join(BACKENDS)}")
+    auto = getattr(transformers, get_backend(backend).auto_class)
     local = Path(path)
     if local.exists():
         check_checkpoint_folder(local)
-    auto = {
-        "causal": transformers.AutoModelForCausalLM,
-        "mlm": transformers.AutoModelForMaskedLM,
-        "mntp": transformers.AutoModelForMaskedLM,
-        "enc_dec_mask": transformers.AutoModelForSeq2SeqLM,
-        "enc_dec_prefix": transformers.AutoModelForSeq2SeqLM,
-    }[backend]
     import torch
 
     kwargs: dict[str, Any] = {"use_safetensors": True, "trust_remote_code": False, "dtype": torch.float32}
@@ -148,31 +140,9 @@ def scorer_for(
     model: Any, tokenizer: Any, backend: str = "causal", *, compat: Compat = "babylm", batch_size: int | None = None,
     tree: bool = True,
 ) -> Scorer:
-    """A scorer around an already loaded model and tokenizer.
-
-    Causal models are scored over a packed prefix tree when a probe shows the model honours custom 4D
-    masks and position ids (`tree_adapter`); otherwise (or with `tree=False`) through the KV cache.
-    """
-    if backend == "causal":
-        from babylm.evaluation.scorers.causal import CausalScorer
-        from babylm.evaluation.scorers.tree import TreeCausalScorer
-        from babylm.evaluation.scorers.tree_adapter import tree_model
-
-        adapted = tree_model(model) if tree else None
-        if adapted is not None:
-            scorer = TreeCausalScorer(adapted, tokenizer, compat=compat, batch_size=batch_size)
-            scorer.engine = "transformers"
-            return scorer
-        return CausalScorer(model, tokenizer, compat=compat, batch_size=batch_size)
-    if backend in ("mlm", "mntp"):
-        from babylm.evaluation.scorers.mlm import MaskedScorer
-
-        return MaskedScorer(model, tokenizer, backend=backend, batch_size=batch_size)
-    if backend in ("enc_dec_mask", "enc_dec_prefix"):
-        from babylm.evaluation.scorers.encdec import EncDecScorer
-
-        return EncDecScorer(model, tokenizer, backend=backend, batch_size=batch_size)
-    raise BabyLMError(f"unknown backend {backend!r}", hint=f"choose one of {', '.join(BACKENDS)}")
+    """A scorer around an already loaded model and tokenizer, made by the backend's registered factory
+    (causal: over a packed prefix tree where the model allows it, unless `tree=False`)."""
+    return get_backend(backend).scorer(model, tokenizer, compat=compat, batch_size=batch_size, tree=tree)
 
 
 def target_logprobs(hidden: Any, head: Any, targets: Any, chunk: int = 256) -> Any:

@@ -4,7 +4,15 @@
 the non-special tokens whose characters end after the context (offsets needed: fast tokenizers only).
 For each scored token i there is one copy of the sequence with token i replaced by the mask token and
 everything else visible; mlm reads log P(token i) at position i, mntp at position i-1 (GPT-BERT/LTG
-style). The request's score is the sum over its scored tokens.
+style). The request's score is the exactly rounded sum over its scored tokens (`math.fsum`).
+
+compat "official" changes one thing, mntp with a tokenizer that adds a CLS/BOS token: the 2025 pipeline
+then masks position i+1 (not i) while still reading token i at position i-1, and so does this scorer.
+
+Speed (see `mlm_pack`): copies are deduplicated and batched by exact length (no padding); BERT and
+RoBERTa checkpoints run through `native_bert` (only the read positions go through the last layer's
+query/feed-forward and the LM head) once a probe shows it equals the transformers forward; any other
+model runs through transformers on the same unpadded batches.
 """
 
 from __future__ import annotations
@@ -13,88 +21,98 @@ from collections.abc import Sequence
 from typing import Any
 
 from babylm.errors import BabyLMError
-from babylm.evaluation.api import ScoreRequest
+from babylm.evaluation.api import Compat, ScoreRequest
 from babylm.evaluation.scorers.load import check_finite
+from babylm.evaluation.scorers.mlm_pack import (
+    Copy,
+    batch_tensors,
+    encode_with_spans,
+    length_batches,
+    mask_copies,
+    plan_sums,
+)
 
-DEFAULT_BATCH = 64
-DEFAULT_MAX_TOKENS = 8192
+__all__ = ["DEFAULT_MAX_TOKENS", "MaskedScorer", "encode_with_spans"]
 
-
-def encode_with_spans(tokenizer: Any, requests: Sequence[ScoreRequest], special: bool = True) -> list[
-    tuple[list[int], list[int]]
-]:
-    """(token ids, indices of the continuation's tokens) per request, via character offsets."""
-    if not getattr(tokenizer, "is_fast", False):
-        raise BabyLMError(
-            f"tokenizer {type(tokenizer).__name__} gives no character offsets, which this backend needs",
-            hint="save a fast tokenizer (tokenizer.json) with the checkpoint",
-        )
-    texts = [r.context + r.continuation for r in requests]
-    enc = tokenizer(texts, add_special_tokens=special, return_offsets_mapping=True,
-                    return_special_tokens_mask=True)
-    out = []
-    for r, ids, offs, spec in zip(requests, enc["input_ids"], enc["offset_mapping"],
-                                  enc["special_tokens_mask"], strict=True):
-        cut = len(r.context)
-        scored = [i for i, ((_, end), sp) in enumerate(zip(offs, spec, strict=True)) if not sp and end > cut]
-        out.append((list(ids), scored))
-    return out
+DEFAULT_MAX_TOKENS = 8192  # tokens per forward pass (measured: larger batches gain nothing on CPU)
+ENGINES = ("auto", "native", "transformers")
 
 
 class MaskedScorer:
-    def __init__(self, model: Any, tokenizer: Any, *, backend: str = "mlm", batch_size: int | None = None,
-                 max_tokens: int = DEFAULT_MAX_TOKENS) -> None:
+    def __init__(self, model: Any, tokenizer: Any, *, backend: str = "mlm", compat: Compat = "babylm",
+                 batch_size: int | None = None, max_tokens: int = DEFAULT_MAX_TOKENS, engine: str = "auto") -> None:
         if tokenizer.mask_token_id is None:
             raise BabyLMError(f"the tokenizer has no mask token, which the {backend} backend needs",
                               hint="use a masked-LM tokenizer, or another backend")
-        self.model, self.tokenizer, self.backend = model, tokenizer, backend
-        self.batch_size = batch_size or DEFAULT_BATCH
+        if engine not in ENGINES:
+            raise BabyLMError(f"unknown engine {engine!r}", hint=f"choose one of {', '.join(ENGINES)}")
+        self.model, self.tokenizer, self.backend, self.compat = model, tokenizer, backend, compat
+        self.batch_size = batch_size  # rows per forward pass at most (None: max_tokens decides)
         self.max_tokens = max_tokens
+        self.engine = engine  # "native" or "transformers" once the first batch has been scored
+        self.native_reason: str | None = None  # why the native forward is not used
+        self._native: Any = None
         self.offset = 1 if backend == "mntp" else 0
-        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+    def plan(self, ids: list[int], scored: list[int]) -> list[Copy]:
+        """The masked copies whose values sum to the score of one encoded request."""
+        shift = 0
+        if self.backend == "mntp" and self.compat == "official":
+            tok = self.tokenizer
+            shift = int(getattr(tok, "cls_token_id", None) is not None or getattr(tok, "bos_token_id", None) is not None)
+        return mask_copies(ids, scored, self.tokenizer.mask_token_id, mask_shift=shift, read_shift=self.offset)
 
     def score(self, requests: Sequence[ScoreRequest]) -> list[float]:
-        import torch
-
-        encs = encode_with_spans(self.tokenizer, requests)
-        rows: dict[tuple[tuple[int, ...], int], float] = {}
-        for ids, scored in encs:
-            for i in scored:
-                if i - self.offset >= 0:
-                    rows[(tuple(ids), i)] = 0.0
-        todo = sorted(rows, key=lambda k: len(k[0]))
-        with torch.inference_mode():
-            for batch in _batches(todo, self.batch_size, self.max_tokens):
-                for key, v in zip(batch, self._run(batch), strict=True):
-                    rows[key] = v
-        out = [float(sum(rows.get((tuple(ids), i), 0.0) for i in scored)) for ids, scored in encs]
+        plans = [self.plan(ids, scored) for ids, scored in encode_with_spans(self.tokenizer, requests)]
+        values = self.copy_logprobs({c for p in plans for c in p})
+        out = plan_sums(plans, values)
         check_finite(out)
         return out
 
-    def _run(self, batch: list[tuple[tuple[int, ...], int]]) -> list[float]:
+    def copy_logprobs(self, copies: set[Copy]) -> dict[Copy, float]:
+        """log P(target) for each copy (float32 forward), batched by length."""
         import torch
 
-        width = max(len(s) for s, _ in batch)
-        ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
-        for b, (s, i) in enumerate(batch):
-            ids[b, : len(s)] = torch.tensor(s)
-            ids[b, i] = self.tokenizer.mask_token_id
-            mask[b, : len(s)] = 1
-        logits = self.model(input_ids=ids, attention_mask=mask).logits
-        pos = torch.tensor([i - self.offset for _, i in batch])
-        tgt = torch.tensor([s[i] for s, i in batch])
-        sel = logits[torch.arange(len(batch)), pos].float()
-        return (sel.gather(1, tgt[:, None]).squeeze(1) - torch.logsumexp(sel, -1)).tolist()
+        out: dict[Copy, float] = {}
+        if not copies:
+            return out
+        run = self._runner()
+        with torch.inference_mode():
+            for batch in length_batches(copies, self.max_tokens, self.batch_size):
+                vals = run(*batch_tensors(batch)).tolist()
+                out.update(zip(batch, vals[: len(batch)], strict=True))
+        return out
 
+    def _runner(self) -> Any:
+        if self.engine in ("auto", "native") and self._native is None:
+            self._native = self._load_native()
+        if self._native:
+            self.engine = "native"
+            return self._native.read_logprobs
+        self.engine = "transformers"
+        return self._transformers_logprobs
 
-def _batches(todo: list, batch_size: int, max_tokens: int):
-    batch: list = []
-    for key in todo:
-        width = len(key[0])
-        if batch and (len(batch) >= batch_size or (len(batch) + 1) * width > max_tokens):
-            yield batch
-            batch = []
-        batch.append(key)
-    if batch:
-        yield batch
+    def _load_native(self) -> Any:
+        """The probed native forward, or False (with `native_reason` set)."""
+        from babylm.evaluation.scorers.native_bert import NativeBert, native_reason, probe
+
+        why = native_reason(self.model)
+        native = None
+        if why is None:
+            try:
+                native = NativeBert(self.model)
+                why = probe(native, self.model, self.tokenizer.mask_token_id)
+            except Exception as exc:  # any layout the native forward does not know: fall back
+                why = f"{type(exc).__name__}: {exc}"
+        self.native_reason = why
+        if why is not None and self.engine == "native":
+            raise BabyLMError(f"cannot score this model with the native masked-LM forward: {why}",
+                              hint="use engine transformers (or auto)")
+        return native if why is None else False
+
+    def _transformers_logprobs(self, ids: Any, read: Any, tgt: Any) -> Any:
+        import torch
+
+        logits = self.model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits
+        sel = logits[torch.arange(ids.shape[0]), read].float()
+        return torch.log_softmax(sel, dim=-1).gather(1, tgt[:, None]).squeeze(1)

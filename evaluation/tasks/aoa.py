@@ -31,18 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from babylm.errors import BabyLMError
-from babylm.evaluation.api import (
-    Compat,
-    Item,
-    ItemScore,
-    ScoreRequest,
-    Split,
-    TaskResult,
-    TaskSpec,
-    register_task,
-)
+from babylm.evaluation.api import Compat, Item, ScoreRequest, Split, TaskResult
 from babylm.evaluation.metrics.human import aoa_correlation, child_aoa
-from babylm.evaluation.tasks.common import check_scores
+from babylm.evaluation.tasks.common import check_scores, register, unscored
 from babylm.evaluation.tasks.datafiles import DataFile, DataFileError, read_csv, read_text, resolve_root
 
 NAME = "aoa"
@@ -257,8 +248,7 @@ def compute(items: list[Item], scores: list[list[float]], compat: Compat) -> Tas
     check_scores(NAME, items, scores)
     per_word = [_neg_surprisal(sc) for sc in scores]
     mean = sum(per_word) / len(per_word) if per_word else math.nan
-    scored = [ItemScore(it.id, it.subtask, [float(s) for s in sc], 0, math.nan, False)
-              for it, sc in zip(items, scores, strict=True)]
+    scored = unscored(items, scores)
     return TaskResult(task=NAME, version=VERSION, metric="mean_neg_surprisal", score=mean, subtasks={NAME: mean},
                       n_items=len(items), items=scored)
 
@@ -294,7 +284,9 @@ def across_checkpoints(items: list[Item], per_checkpoint: dict[str, tuple[int, l
                       n_items=len(items), details=details)
 
 
-SPEC = register_task(TaskSpec(
+SPEC = register(
     name=NAME, version=VERSION, metric="aoa_pearson", loader=load, compute=compute, expected_counts={},
     category="human_likeness", official_key="aoa", across_checkpoints=across_checkpoints,
-))
+    description="Age of acquisition: do words' learning curves over checkpoints follow children's order",
+    unit="Pearson r", chance=0.0,
+)

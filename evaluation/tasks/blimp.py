@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from babylm.evaluation.api import Compat, Item, ScoreRequest, Split, TaskResult, TaskSpec, register_task
+from babylm.evaluation.api import Compat, Item, ScoreRequest, Split, TaskResult
 from babylm.evaluation.metrics.accuracy import accuracy_result
+from babylm.evaluation.tasks.common import register
 from babylm.evaluation.tasks.datafiles import read_jsonl, require_fields, task_files
 
 FOLDERS = {
@@ -43,14 +44,18 @@ def _compute(task: str):
     return compute
 
 
-BLIMP = register_task(TaskSpec(
+BLIMP = register(
     name="blimp", version=VERSION, metric="accuracy",
     loader=lambda root, split: load_pairs("blimp", root, split),
     compute=_compute("blimp"), expected_counts={"fast": 13_400, "full": 59_875}, official_key="blimp",
-))
-BLIMP_SUPPLEMENT = register_task(TaskSpec(
+    description="BLiMP: grammatical vs ungrammatical minimal pairs over 67 syntactic paradigms",
+    unit="accuracy", chance=0.5,
+)
+BLIMP_SUPPLEMENT = register(
     name="blimp_supplement", version=VERSION, metric="accuracy",
     loader=lambda root, split: load_pairs("blimp_supplement", root, split),
     compute=_compute("blimp_supplement"), expected_counts={"fast": 250, "full": 5_218},
     official_key="blimp_supplement",
-))
+    description="BLiMP supplement: minimal pairs on dialogue, questions and other held-out phenomena",
+    unit="accuracy", chance=0.5,
+)

@@ -1,4 +1,4 @@
-"""What the JSONL-based tasks share: reading a task folder into Items, count checks, score checks."""
+"""What the tasks share: reading a JSONL task folder into Items, count and score checks, registration."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from babylm.errors import BabyLMError
-from babylm.evaluation.api import Item, ScoreRequest, Split
+from babylm.evaluation.api import Item, ItemScore, ScoreRequest, Split, TaskSpec, register_task
 from babylm.evaluation.tasks.datafiles import (
     DataFile,
     DataFileError,
@@ -33,6 +33,47 @@ def select_files(files: list[DataFile], subtasks: Sequence[str] | None, task: st
             f"{task}: unknown sub-task(s) {', '.join(unknown)}", hint=f"available: {', '.join(sorted(stems))}"
         )
     return [f for f in files if f.stem in set(subtasks)]
+
+
+def register(**fields: Any) -> TaskSpec:
+    """Build a TaskSpec from `fields` and add it to the registry (what every task module ends with)."""
+    return register_task(TaskSpec(**fields))
+
+
+def jsonl_loader(
+    task: str,
+    folders: Mapping[str, str],
+    parse: RowParser,
+    *,
+    fields: Sequence[str],
+    expected: Mapping[str, int],
+    per_file: Mapping[str, Mapping[str, int]] | None = None,
+) -> Callable[..., list[Item]]:
+    """A TaskSpec loader reading `<split>_eval/<folders[split]>/` with `load_jsonl_items`; `subtasks`
+    picks files by stem, `strict` overrides the count check, `password` opens a zip."""
+
+    def load(
+        data_root: Path,
+        split: Split,
+        *,
+        subtasks: Sequence[str] | None = None,
+        strict: bool | None = None,
+        password: str | bytes | None = None,
+    ) -> list[Item]:
+        if split not in folders:
+            raise DataFileError(f"{task} has no {split} split", hint=f"use --split {'/'.join(folders)}")
+        return load_jsonl_items(
+            task, data_root, split, folders[split], parse, fields=fields, expected_total=expected.get(split),
+            expected_per_file=(per_file or {}).get(split), subtasks=subtasks, strict=strict, password=password,
+        )
+
+    return load
+
+
+def unscored(items: Sequence[Item], scores: Sequence[Sequence[float]]) -> list[ItemScore]:
+    """Per-item scores of a regression task (no prediction, no correctness)."""
+    return [ItemScore(it.id, it.subtask, [float(s) for s in sc], 0, math.nan, False)
+            for it, sc in zip(items, scores, strict=True)]
 
 
 def load_jsonl_items(

@@ -8,14 +8,12 @@ reports "not available" unless `full_eval/comps/` exists.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from babylm.evaluation.api import Compat, Item, ScoreRequest, Split, TaskResult, TaskSpec, register_task
+from babylm.evaluation.api import Compat, Item, ScoreRequest, Split, TaskResult
 from babylm.evaluation.metrics.accuracy import accuracy_result
-from babylm.evaluation.tasks.common import check_scores, load_jsonl_items
-from babylm.evaluation.tasks.datafiles import DataFile, DataFileError
+from babylm.evaluation.tasks.common import check_scores, jsonl_loader, register
+from babylm.evaluation.tasks.datafiles import DataFile
 
 NAME = "comps"
 VERSION = "1"
@@ -37,21 +35,8 @@ def _parse(df: DataFile, lineno: int, row: dict[str, Any]) -> tuple[str, list[Sc
     return SUBTASKS.get(df.stem, df.stem), candidates, 0, {}
 
 
-def load(
-    data_root: Path,
-    split: Split,
-    *,
-    subtasks: Sequence[str] | None = None,
-    strict: bool | None = None,
-    password: str | bytes | None = None,
-) -> list[Item]:
-    """COMPS items (full split only); `subtasks` picks file stems (e.g. "comps_base")."""
-    if split != "full":
-        raise DataFileError("comps has no fast split", hint="use --split full")
-    return load_jsonl_items(
-        NAME, data_root, split, FOLDER, _parse, fields=FIELDS, expected_total=EXPECTED["full"],
-        subtasks=subtasks, strict=strict, password=password,
-    )
+load = jsonl_loader(NAME, {"full": FOLDER}, _parse, fields=FIELDS, expected=EXPECTED)
+load.__doc__ = """COMPS items (full split only); `subtasks` picks file stems (e.g. "comps_base")."""
 
 
 def compute(items: list[Item], scores: list[list[float]], compat: Compat) -> TaskResult:
@@ -59,7 +44,9 @@ def compute(items: list[Item], scores: list[list[float]], compat: Compat) -> Tas
     return accuracy_result(NAME, VERSION, items, scores, compat)
 
 
-SPEC = register_task(TaskSpec(
+SPEC = register(
     name=NAME, version=VERSION, metric="accuracy", loader=load, compute=compute, expected_counts=dict(EXPECTED),
     category="linguistic", splits=("full",), official_key="comps",
-))
+    description="COMPS: is a property more likely after the concept that has it (minimal pairs)",
+    unit="accuracy", chance=0.5,
+)

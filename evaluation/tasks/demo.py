@@ -14,8 +14,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from babylm.evaluation.api import Compat, Item, ScoreRequest, Split, TaskResult, TaskSpec, register_task
+from babylm.evaluation.api import Compat, Item, ScoreRequest, Split, TaskResult
 from babylm.evaluation.metrics.accuracy import accuracy_result
+from babylm.evaluation.tasks.common import register
 
 VERSION = "1"
 PER_SUBTASK = {"fast": 50, "full": 200}
@@ -86,7 +87,9 @@ def _compute(items: list[Item], scores: list[list[float]], compat: Compat) -> Ta
     return accuracy_result("demo", VERSION, items, scores, compat)
 
 
-DEMO = register_task(TaskSpec(
+DEMO = register(
     name="demo", version=VERSION, metric="accuracy", loader=lambda root, split: load_demo(root, split),
     compute=_compute, expected_counts={s: 4 * n for s, n in PER_SUBTASK.items()},
-))
+    description="Demo: agreement minimal pairs generated from the demo lexicon (no data files; run when named)",
+    unit="accuracy", chance=0.5, needs_data=False, on_demand=True,
+)

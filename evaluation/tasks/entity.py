@@ -9,13 +9,11 @@ same but the continuation starts a word (" the hat") as tokenizers expect.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from babylm.evaluation.api import Compat, Item, ScoreRequest, Split, TaskResult, TaskSpec, register_task
+from babylm.evaluation.api import Compat, Item, ScoreRequest, Split, TaskResult
 from babylm.evaluation.metrics.accuracy import accuracy_result, bootstrap_ci
-from babylm.evaluation.tasks.common import check_scores, load_jsonl_items
+from babylm.evaluation.tasks.common import check_scores, jsonl_loader, register
 from babylm.evaluation.tasks.datafiles import DataFile
 
 NAME = "entity_tracking"
@@ -41,19 +39,8 @@ def _parse(df: DataFile, lineno: int, row: dict[str, Any]) -> tuple[str, list[Sc
     return f"{df.stem}_{int(row['numops'])}_ops", candidates, 0, extra
 
 
-def load(
-    data_root: Path,
-    split: Split,
-    *,
-    subtasks: Sequence[str] | None = None,
-    strict: bool | None = None,
-    password: str | bytes | None = None,
-) -> list[Item]:
-    """Entity-tracking items; `subtasks` picks split files (regular, ambiref, move_contents)."""
-    return load_jsonl_items(
-        NAME, data_root, split, FOLDERS[split], _parse, fields=FIELDS, expected_total=EXPECTED[split],
-        expected_per_file=PER_FILE[split], subtasks=subtasks, strict=strict, password=password,
-    )
+load = jsonl_loader(NAME, FOLDERS, _parse, fields=FIELDS, expected=EXPECTED, per_file=PER_FILE)
+load.__doc__ = """Entity-tracking items; `subtasks` picks split files (regular, ambiref, move_contents)."""
 
 
 def _split_of(subtask: str) -> str:
@@ -101,7 +88,9 @@ def _nested_ci(per_uid: dict[str, list[float]], n_boot: int = 1000, seed: int = 
     return (float(lo), float(hi))
 
 
-SPEC = register_task(TaskSpec(
+SPEC = register(
     name=NAME, version=VERSION, metric="accuracy", loader=load, compute=compute,
     expected_counts=dict(EXPECTED), category="linguistic", official_key="entity_tracking",
-))
+    description="Entity tracking: which of 5 options completes what a box contains after operations",
+    unit="accuracy", chance=0.2,
+)

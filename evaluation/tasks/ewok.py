@@ -8,13 +8,11 @@ Data: the password zips `fast_eval/ewok_fast.zip` / `full_eval/ewok_filtered.zip
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from babylm.evaluation.api import Compat, Item, ScoreRequest, Split, TaskResult, TaskSpec, register_task
+from babylm.evaluation.api import Compat, Item, ScoreRequest, Split, TaskResult
 from babylm.evaluation.metrics.accuracy import accuracy_result
-from babylm.evaluation.tasks.common import check_scores, load_jsonl_items
+from babylm.evaluation.tasks.common import check_scores, jsonl_loader, register
 from babylm.evaluation.tasks.datafiles import DataFile
 
 NAME = "ewok"
@@ -38,19 +36,8 @@ def _parse(df: DataFile, lineno: int, row: dict[str, Any]) -> tuple[str, list[Sc
     return str(row["Domain"]), candidates, 0, extra
 
 
-def load(
-    data_root: Path,
-    split: Split,
-    *,
-    subtasks: Sequence[str] | None = None,
-    strict: bool | None = None,
-    password: str | bytes | None = None,
-) -> list[Item]:
-    """EWoK items; `subtasks` picks domains (file stems, e.g. "social-relations")."""
-    return load_jsonl_items(
-        NAME, data_root, split, FOLDERS[split], _parse, fields=FIELDS, expected_total=EXPECTED[split],
-        expected_per_file=PER_FILE[split], subtasks=subtasks, strict=strict, password=password,
-    )
+load = jsonl_loader(NAME, FOLDERS, _parse, fields=FIELDS, expected=EXPECTED, per_file=PER_FILE)
+load.__doc__ = """EWoK items; `subtasks` picks domains (file stems, e.g. "social-relations")."""
 
 
 def compute(items: list[Item], scores: list[list[float]], compat: Compat) -> TaskResult:
@@ -58,7 +45,9 @@ def compute(items: list[Item], scores: list[list[float]], compat: Compat) -> Tas
     return accuracy_result(NAME, VERSION, items, scores, compat)
 
 
-SPEC = register_task(TaskSpec(
+SPEC = register(
     name=NAME, version=VERSION, metric="accuracy", loader=load, compute=compute,
     expected_counts=dict(EXPECTED), category="linguistic", official_key="ewok",
-))
+    description="EWoK: world-knowledge minimal pairs (which of two targets fits the context)",
+    unit="accuracy", chance=0.5,
+)

@@ -21,18 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from babylm.errors import BabyLMError
-from babylm.evaluation.api import (
-    Compat,
-    Item,
-    ItemScore,
-    ScoreRequest,
-    Split,
-    TaskResult,
-    TaskSpec,
-    register_task,
-)
+from babylm.evaluation.api import Compat, Item, ScoreRequest, Split, TaskResult
 from babylm.evaluation.metrics.human import delta_r2
-from babylm.evaluation.tasks.common import check_scores
+from babylm.evaluation.tasks.common import check_scores, register, unscored
 from babylm.evaluation.tasks.datafiles import DataFileError, check_count, read_csv, task_files
 
 NAME = "reading"
@@ -104,7 +95,7 @@ def compute(items: list[Item], scores: list[list[float]], compat: Compat) -> Tas
     spr = delta_r2(col[SELF_PACED], {**base, "prev_length": col["prev_length"], "prev_surprisal": prev}, surprisal)
     eye_score = sum(r.score for r in eye.values()) / len(eye)
     subtasks = {"eye_tracking": eye_score, "self_paced_reading": spr.score}
-    scored = [ItemScore(it.id, it.subtask, [float(s) for s in sc], 0, math.nan, False) for it, sc in zip(items, scores, strict=True)]
+    scored = unscored(items, scores)
     details = {
         "eye_tracking": {dv: r.as_dict() for dv, r in eye.items()},
         "self_paced_reading": spr.as_dict(),
@@ -120,7 +111,9 @@ def compute(items: list[Item], scores: list[list[float]], compat: Compat) -> Tas
     )
 
 
-SPEC = register_task(TaskSpec(
+SPEC = register(
     name=NAME, version=VERSION, metric="delta_r2", loader=load, compute=compute, expected_counts=dict(EXPECTED),
     category="human_likeness", official_key="reading",
-))
+    description="Reading: how much surprisal adds to predicting eye-tracking and self-paced reading times",
+    unit="ΔR² ×100", chance=0.0, board_scale=0.01,
+)

@@ -16,19 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from babylm.errors import BabyLMError
-from babylm.evaluation.api import (
-    Compat,
-    Item,
-    ItemScore,
-    ScoreRequest,
-    Split,
-    TaskResult,
-    TaskSpec,
-    register_task,
-)
+from babylm.evaluation.api import Compat, Item, ItemScore, ScoreRequest, Split, TaskResult
 from babylm.evaluation.metrics.accuracy import predict
 from babylm.evaluation.metrics.human import softmax_first, spearman
-from babylm.evaluation.tasks.common import check_scores, load_jsonl_items
+from babylm.evaluation.tasks.common import check_scores, jsonl_loader, register
 from babylm.evaluation.tasks.datafiles import DataFile
 
 VERSION = "1"
@@ -45,23 +36,6 @@ def _parser(task: str):  # noqa: ANN202 - a RowParser
         return task, [ScoreRequest("", s) for s in sentences], None, {"ratio": ratio}
 
     return parse
-
-
-def _loader(task: str, folder: str, expected: dict[Split, int]):  # noqa: ANN202 - a TaskSpec loader
-    def load(
-        data_root: Path,
-        split: Split,
-        *,
-        strict: bool | None = None,
-        password: str | bytes | None = None,
-    ) -> list[Item]:
-        return load_jsonl_items(
-            task, data_root, split, folder, _parser(task), fields=("sentences", "ratio"),
-            expected_total=expected.get(split), strict=strict, password=password,
-        )
-
-    load.__doc__ = f"{task} items from `<split>_eval/{folder}/` (one sub-task, ids `{task}_<n>`)."
-    return load
 
 
 def _compute(task: str):  # noqa: ANN202 - a TaskSpec compute
@@ -92,30 +66,38 @@ def _compute(task: str):  # noqa: ANN202 - a TaskSpec compute
 
 
 WUG_ADJ_EXPECTED: dict[Split, int] = {"fast": 200, "full": 200}
-load_wug_adj = _loader("wug_adj", "wug_adj_nominalization", WUG_ADJ_EXPECTED)
-load_wug_past = _loader("wug_past", "wug_past_tense", {})  # official counts unknown here
+FOLDERS = {"wug_adj": "wug_adj_nominalization", "wug_past": "wug_past_tense"}
+load_wug_adj = jsonl_loader("wug_adj", dict.fromkeys(("fast", "full"), FOLDERS["wug_adj"]), _parser("wug_adj"),
+                            fields=("sentences", "ratio"), expected=WUG_ADJ_EXPECTED)
+load_wug_past = jsonl_loader("wug_past", dict.fromkeys(("fast", "full"), FOLDERS["wug_past"]), _parser("wug_past"),
+                             fields=("sentences", "ratio"), expected={})  # official counts unknown here
+load_wug_adj.__doc__ = "wug_adj items from `<split>_eval/wug_adj_nominalization/` (one sub-task, ids `wug_adj_<n>`)."
+load_wug_past.__doc__ = "wug_past items from `<split>_eval/wug_past_tense/` (one sub-task, ids `wug_past_<n>`)."
 compute_wug_adj = _compute("wug_adj")
 compute_wug_past = _compute("wug_past")
 
-WUG_ADJ = register_task(TaskSpec(
+WUG_ADJ = register(
     name="wug_adj", version=VERSION, metric="spearman", loader=load_wug_adj, compute=compute_wug_adj,
     expected_counts=dict(WUG_ADJ_EXPECTED), category="human_likeness", official_key="wug_adj",
-))
-WUG_PAST = register_task(TaskSpec(
+    description="WUG adjectives: does the model prefer -ity or -ness for nonce adjectives as people do",
+    unit="Spearman rho", chance=0.0,
+)
+WUG_PAST = register(
     name="wug_past", version=VERSION, metric="spearman", loader=load_wug_past, compute=compute_wug_past,
     expected_counts={}, category="human_likeness", official_key="wug_past",
-))
+    description="WUG past tense: does the model prefer the past-tense forms of nonce verbs people do",
+    unit="Spearman rho", chance=0.0,
+)
 
 
 def available(data_root: Path, split: Split, names: Sequence[str] = ("wug_adj", "wug_past")) -> dict[str, bool]:
     """Which WUG tasks have data under `data_root` for `split`."""
     from babylm.evaluation.tasks.datafiles import DataFileError, task_files
 
-    folders = {"wug_adj": "wug_adj_nominalization", "wug_past": "wug_past_tense"}
     out = {}
     for name in names:
         try:
-            task_files(data_root, split, folders[name])
+            task_files(data_root, split, FOLDERS[name])
             out[name] = True
         except DataFileError:
             out[name] = False

@@ -1,4 +1,4 @@
-"""`babylm evaluate`: JSON summary, files written, user mistakes as one-line errors (exit 2)."""
+"""`babylm eval run`: JSON summary, files written, user mistakes as one-line errors (exit 2)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def run(tmp_path_factory):
 
 def test_evaluate_json_summary_and_files(run, tmp_path):
     data = blimp_root(tmp_path / "data")
-    res = CliRunner().invoke(app, ["evaluate", str(run), "--tasks", "blimp,demo", "--data", str(data),
+    res = CliRunner().invoke(app, ["eval", "run", str(run), "--tasks", "blimp,demo", "--eval-data", str(data),
                                    "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c"),
                                    "--threads", "1", "--json"])
     assert res.exit_code == 0, res.output
@@ -34,16 +34,17 @@ def test_evaluate_json_summary_and_files(run, tmp_path):
 
 
 def test_evaluate_table_output(run, tmp_path):
-    res = CliRunner().invoke(app, ["evaluate", str(run), "--tasks", "demo", "--checkpoints", "chck_2M",
+    res = CliRunner().invoke(app, ["eval", "run", str(run), "--tasks", "demo", "--checkpoints", "chck_2M",
                                    "--out", str(tmp_path / "o"), "--cache-dir", str(tmp_path / "c")])
     assert res.exit_code == 0, res.output
     assert "chck_2M" in res.stdout and "demo" in res.stdout and "chck_1M" not in res.stdout
 
 
 @pytest.mark.parametrize("args,msg", [
-    (["evaluate", "/nonexistent/run", "--tasks", "demo"], "model folder not found"),
-    (["evaluate", "RUN", "--tasks", "nope"], "unknown task"),
-    (["evaluate", "RUN", "--tasks", "demo", "--compat", "weird"], "unknown --compat"),
+    (["eval", "run", "/nonexistent/run", "--tasks", "demo"], "model folder not found"),
+    (["eval", "run", "RUN", "--tasks", "nope"], "unknown task"),
+    (["eval", "run", "RUN", "--tasks", "demo", "--compat", "weird"], "'weird' is not one of"),
+    (["eval", "run", "RUN", "--tasks", "demo", "--eval-data", "/nonexistent/data"], "evaluation data folder not found"),
 ])
 def test_user_mistakes_exit_2_in_one_line(run, args, msg):
     args = [str(run) if a == "RUN" else a for a in args]
@@ -53,5 +54,8 @@ def test_user_mistakes_exit_2_in_one_line(run, args, msg):
 
 
 def test_help_shows_the_docstring():
-    res = CliRunner().invoke(app, ["evaluate", "--help"])
+    res = CliRunner().invoke(app, ["eval", "run", "--help"], env={"COLUMNS": "200"})
     assert res.exit_code == 0 and "cached" in res.stdout and "--compat" in res.stdout
+    for choices in ("causal|mlm|mntp|enc_dec_mask|enc_dec_prefix", "babylm|official", "fast|full",
+                    "auto|native|transformers", "--eval-data", "--edition", "--track"):
+        assert choices in res.stdout, choices

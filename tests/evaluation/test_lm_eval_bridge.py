@@ -137,10 +137,10 @@ def test_hflm_equals_ours_on_real_blimp_items(tmp_path, shared_data, tiny_causal
 
 def test_export_cli(tmp_path, run_cli):
     root = _blimp_root(tmp_path)
-    r = run_cli("export-lm-eval", tmp_path / "yaml", "--data", root, "--tasks", "blimp", "--json")
+    r = run_cli("eval", "export-lm-eval", tmp_path / "yaml", "--eval-data", root, "--tasks", "blimp", "--json")
     assert r.code == 0, r.output
     out = json.loads(r.stdout)
     assert out["groups"] == ["babylm_blimp_fast"]
     assert (tmp_path / "yaml" / "babylm_blimp_fast__agr_1.yaml").is_file()
-    r = run_cli("export-lm-eval", tmp_path / "y2", "--data", tmp_path / "missing")
+    r = run_cli("eval", "export-lm-eval", tmp_path / "y2", "--eval-data", tmp_path / "missing")
     assert r.code == 2 and "not found" in r.stderr and "Traceback" not in r.output

@@ -10,11 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from babylm.evaluation.api import TaskSpec
 from babylm.leaderboard import aggregate as ag
-from babylm.tracks.rules import all_tracks
+from babylm.leaderboard import board_tasks
+from babylm.tracks.rules import TEXT_TASKS, all_tracks
 
-LING = ag.DEFAULT_TASKS.linguistic
-HUMAN = ag.DEFAULT_TASKS.human_likeness
+LING = TEXT_TASKS.linguistic
+HUMAN = TEXT_TASKS.human_likeness
 
 
 def subs(*ids: str, **cols: list) -> pd.DataFrame:
@@ -61,12 +63,41 @@ def board(s: pd.DataFrame, lat: pd.DataFrame, flags: pd.DataFrame = NO_FLAGS, **
     return ag.score_board(s, lat, flags, edition=2025, track="strict-small", n_boot=400, **kw)
 
 
-def test_every_registered_track_has_a_task_list() -> None:
+def test_a_board_ranks_its_tracks_task_sets_and_falls_back_to_the_text_set() -> None:
     for tr in all_tracks():
-        assert (tr.edition, tr.name) in ag.BOARD_TASKS
-    assert ag.tasks_for(1999, "nope") is ag.DEFAULT_TASKS
-    assert set(ag.DEFAULT_TASKS.human_likeness) == {"reading", "aoa", "wug_adj", "wug_past"}
-    assert not set(ag.DEFAULT_TASKS.human_likeness) & set(ag.DEFAULT_TASKS.linguistic)
+        assert ag.tasks_for(tr.edition, tr.name) is tr.tasks
+    assert ag.tasks_for(2025, "multimodal").linguistic[-2:] == ("vqa", "winoground")
+    assert ag.tasks_for(1999, "nope") is TEXT_TASKS
+    assert ag.tasks_for(2025, "multilingual") is TEXT_TASKS  # a 2026 track, not a 2025 one
+    assert set(TEXT_TASKS.human_likeness) == {"reading", "aoa", "wug_adj", "wug_past"}
+    assert not set(TEXT_TASKS.human_likeness) & set(TEXT_TASKS.linguistic)
+
+
+def test_scale_and_metric_come_from_the_task_registry() -> None:
+    assert board_tasks.board_scale("reading") == pytest.approx(0.01)
+    assert board_tasks.board_scale("aoa") == 1.0
+    assert board_tasks.primary_metric("reading") == "delta_r2"
+    # a task the store has rows for but no registry knows (vqa before it is implemented)
+    assert board_tasks.board_scale("not_a_task") == 1.0 and board_tasks.primary_metric("not_a_task") is None
+    info = board_tasks.task_info("not_a_task")
+    assert info.name == "not_a_task" and info.help == ""
+
+
+def test_task_info_help_names_what_the_spec_knows() -> None:
+    info = board_tasks.TaskInfo("x", description="Minimal pairs.", unit="accuracy", chance=0.5,
+                                higher_is_better=False)
+    assert info.help == "Minimal pairs.; unit: accuracy; chance: 0.5; lower is better"
+    assert board_tasks.task_info("blimp").name == "blimp"
+
+
+def test_a_registered_tasks_metric_wins_over_the_first_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from babylm.evaluation import registry
+
+    spec = TaskSpec(name="zz_task", version="1", metric="f1", loader=lambda *a, **k: [], compute=lambda *a, **k: None)
+    monkeypatch.setitem(registry.tasks(), "zz_task", spec)
+    lat = latest(rows("a", "zz_task", 0.7))
+    lat = pd.concat([lat, lat.assign(metric="f1", value=0.1)])
+    assert ag.task_scores(lat).loc["a", "zz_task"] == pytest.approx(0.1)
 
 
 def test_task_score_is_the_task_row_else_the_mean_of_subtasks() -> None:

@@ -47,6 +47,8 @@ def test_ranking_page_shows_every_unflagged_entry_with_the_columns(monkeypatch: 
     first = t["open"].iloc[0]
     assert first.startswith("?page=submission&edition=2025&track=strict-small&id=synth-")
     assert any("SYNTHETIC" in w.value for w in at.warning)
+    # the human-likeness scale factors come from the task registry (reading's board_scale)
+    assert any("reading x 0.01, aoa, wug_adj, wug_past" in c.value for c in at.caption)
     labels = [d.label for d in at.get("download_button")]
     assert "Download CSV" in labels and "Download JSON" in labels
 
@@ -196,3 +198,12 @@ def test_edition_selector(monkeypatch: pytest.MonkeyPatch, fresh_url: str) -> No
     at.sidebar.selectbox(key="edition").set_value(2025).run()
     assert not at.exception
     assert "2025 / strict-small" in at.title[0].value and len(table(at)) == 2
+
+
+def test_task_columns_take_their_tooltip_from_the_task_registry() -> None:
+    from babylm.leaderboard.app_ranking import _column_config
+    from babylm.leaderboard.board_tasks import task_info
+
+    cfg = _column_config(("blimp", "not_a_task"))
+    assert cfg["blimp"].get("help") == (task_info("blimp").help or None)
+    assert cfg["not_a_task"].get("help") is None  # a task no registry knows: no tooltip, still a column

@@ -1,4 +1,4 @@
-"""`babylm leaderboard` (seed, table, JSON, errors), the synthetic field, and the demo stage."""
+"""`babylm leaderboard serve|table|seed-demo` (JSON, errors), the synthetic field, and the demo stage."""
 
 from __future__ import annotations
 
@@ -47,7 +47,10 @@ def test_seed_every_task_every_checkpoint(fresh_url: str) -> None:
 
 def test_cli_seed_and_table_json(tmp_path: Path) -> None:
     db = tmp_path / "lb.sqlite"
-    r = runner.invoke(app, ["leaderboard", "--store", str(db), "--seed-demo", "--n", "4", "--table", "--json"])
+    r = runner.invoke(app, ["leaderboard", "seed-demo", "--store", str(db), "--n", "4"])
+    assert r.exit_code == 0, r.output
+    assert "seeded 4 SYNTHETIC submissions" in r.stdout
+    r = runner.invoke(app, ["leaderboard", "table", "--store", str(db), "--json"])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["board"] == "2025/strict-small" and doc["counts"]["submissions"] == 4
@@ -55,19 +58,54 @@ def test_cli_seed_and_table_json(tmp_path: Path) -> None:
     e = doc["entries"][0]
     assert {"macro", "macro_ci95", "human_likeness", "tasks", "flags", "synthetic", "rank_range"} <= set(e)
     assert e["synthetic"] is True and e["macro_ci95"][0] <= e["macro"] <= e["macro_ci95"][1]
-    r = runner.invoke(app, ["leaderboard", "--store", str(db), "--table"])
+    r = runner.invoke(app, ["leaderboard", "table", "--store", str(db)])
     assert r.exit_code == 0 and "2025/strict-small" in r.stdout and "(synthetic)" in r.stdout
+    # re-seeding the same field adds no rows
+    r = runner.invoke(app, ["leaderboard", "seed-demo", "--store", str(db), "--n", "4"])
+    assert r.exit_code == 0 and "0 new score rows" in r.stdout
+
+
+def test_cli_table_of_another_board_and_limit(tmp_path: Path) -> None:
+    db = tmp_path / "lb.sqlite"
+    assert runner.invoke(app, ["leaderboard", "seed-demo", "--store", str(db), "--n", "3", "--edition", "2026",
+                               "--track", "strict"]).exit_code == 0
+    r = runner.invoke(app, ["leaderboard", "table", "--store", str(db), "--edition", "2026", "--track", "strict",
+                            "--json"])
+    doc = json.loads(r.stdout)
+    assert doc["board"] == "2026/strict" and len(doc["entries"]) == 3
+    assert "vqa" in doc["entries"][0]["tasks"]  # the 2026 board ranks the track's (multimodal) task set
+    r = runner.invoke(app, ["leaderboard", "table", "--store", str(db), "--edition", "2026", "--track", "strict",
+                            "--limit", "1"])
+    assert r.exit_code == 0 and "2 more entries" in r.stdout
+    r = runner.invoke(app, ["leaderboard", "table", "--store", str(db), "--json"])  # a board with no entries
+    assert r.exit_code == 0 and json.loads(r.stdout)["entries"] == []
 
 
 def test_cli_help_and_user_errors(tmp_path: Path) -> None:
     r = runner.invoke(app, ["leaderboard", "--help"])
-    assert r.exit_code == 0 and "--seed-demo" in r.stdout and "--store" in r.stdout
+    assert r.exit_code == 0 and all(c in r.stdout for c in ("serve", "table", "seed-demo"))
+    r = runner.invoke(app, ["leaderboard"])
+    assert "serve" in r.stdout  # no command: the group's help
+    for cmd in ("serve", "table", "seed-demo"):
+        r = runner.invoke(app, ["leaderboard", cmd, "--help"], env={"COLUMNS": "200"})
+        assert r.exit_code == 0 and "--store" in r.stdout
+    r = runner.invoke(app, ["leaderboard", "table", "--help"], env={"COLUMNS": "200"})
+    assert "strict-small" in r.stdout and "2025" in r.stdout  # the choices are shown
     from babylm.errors import BabyLMError
 
-    r = runner.invoke(app, ["leaderboard", "--store", str(tmp_path / "absent.sqlite")])
-    assert isinstance(r.exception, BabyLMError) and "no results store" in str(r.exception)
-    r = runner.invoke(app, ["leaderboard", "--store", str(tmp_path / "x.sqlite"), "--seed-demo", "--track", "nope"])
+    for cmd in ("serve", "table"):
+        r = runner.invoke(app, ["leaderboard", cmd, "--store", str(tmp_path / "absent.sqlite")])
+        assert isinstance(r.exception, BabyLMError) and "no results store" in str(r.exception)
+        assert "babylm leaderboard seed-demo" in r.exception.hint
+    assert not (tmp_path / "absent.sqlite").exists()
+    r = runner.invoke(app, ["leaderboard", "seed-demo", "--store", str(tmp_path / "x.sqlite"), "--edition", "2025",
+                            "--track", "multilingual"])
     assert isinstance(r.exception, BabyLMError) and "unknown track" in str(r.exception)
+    assert not (tmp_path / "x.sqlite").exists()  # refused before anything is written
+    r = runner.invoke(app, ["leaderboard", "seed-demo", "--store", str(tmp_path / "x.sqlite"), "--track", "nope"])
+    assert r.exit_code == 2 and "nope" in r.output  # not a choice: a usage error
+    for old in (["leaderboard", "--store", "x.sqlite"], ["leaderboard", "--seed-demo"], ["leaderboard", "--table"]):
+        assert runner.invoke(app, old).exit_code == 2  # the old spellings are gone
 
 
 def test_cli_refuses_a_busy_port(tmp_path: Path) -> None:
@@ -81,7 +119,7 @@ def test_cli_refuses_a_busy_port(tmp_path: Path) -> None:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        r = runner.invoke(app, ["leaderboard", "--store", str(db), "--port", str(port)])
+        r = runner.invoke(app, ["leaderboard", "serve", "--store", str(db), "--port", str(port)])
     assert isinstance(r.exception, BabyLMError) and "already in use" in str(r.exception)
 
 
@@ -112,7 +150,8 @@ def test_cli_serves_prints_the_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     db = tmp_path / "lb.sqlite"
     seed_demo(Store(db), 2)
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "babylm.cli", "leaderboard", "--store", str(db), "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "babylm.cli", "leaderboard", "serve", "--store", str(db),
+                             "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=dict(os.environ, COLUMNS="200"))
     try:

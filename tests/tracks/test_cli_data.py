@@ -23,12 +23,8 @@ VERIFY_KEYS = {"manifest", "ok", "track", "scale", "total_words", "actual_total_
 
 
 @pytest.fixture()
-def corpus(tmp_path: Path) -> Path:
-    d = tmp_path / "corpus"
-    d.mkdir()
-    (d / "a.train").write_text("one two three\n", encoding="utf-8")
-    (d / "b.train").write_text("four\u3000five", encoding="utf-8")
-    return d
+def corpus(text_corpus) -> Path:
+    return text_corpus(a="one two three\n", b="four\u3000five")
 
 
 def test_count_json_writes_manifest_and_verify_passes(corpus: Path, tmp_path: Path) -> None:
@@ -57,16 +53,31 @@ def test_count_table_over_budget_exits_1_and_says_scaled(corpus: Path, tmp_path:
     assert res.exit_code == 1 and "OVER BUDGET" in res.stdout
 
 
-def test_count_default_manifest_in_cwd_and_no_manifest(corpus: Path, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_count_writes_no_manifest_unless_asked_and_says_so(corpus: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    res = runner.invoke(app, ["data", "count", str(corpus / "a.train")])
+    res = runner.invoke(app, ["data", "count", str(corpus / "a.train")], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
-    assert (tmp_path / "data_manifest.json").is_file()
-    (tmp_path / "data_manifest.json").unlink()
-    res = runner.invoke(app, ["data", "count", "corpus/*.train", "--no-manifest", "--json"])
+    assert "no manifest written (pass --manifest PATH to write one" in res.stdout
+    assert list(tmp_path.rglob("*.json")) == []
+    res = runner.invoke(app, ["data", "count", "corpus/*.train", "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["manifest_path"] is None
-    assert not (tmp_path / "data_manifest.json").exists()
+    assert list(tmp_path.rglob("*.json")) == []
+    res = runner.invoke(app, ["data", "count", "--help"])
+    assert "--no-manifest" not in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["--track", "nope"], "strict-small"),
+        (["--errors", "ignore"], "replace"),
+        (["--edition", "1999"], "2025"),
+    ],
+)
+def test_choices_are_checked_and_named(corpus: Path, args: list[str], shown: str) -> None:
+    res = runner.invoke(app, ["data", "count", str(corpus), *args], env={"COLUMNS": "200"})
+    assert res.exit_code == 2 and "Invalid value" in res.output and shown in res.output
 
 
 def test_verify_detects_edited_file_exit_1(corpus: Path, tmp_path: Path) -> None:
@@ -85,9 +96,8 @@ def test_verify_detects_edited_file_exit_1(corpus: Path, tmp_path: Path) -> None
     ("args", "message"),
     [
         (["data", "count", "MISSING"], "no such file or folder"),
-        (["data", "count", "CORPUS", "--track", "nope"], "unknown track"),
-        (["data", "count", "CORPUS", "--errors", "ignore"], "unknown --errors"),
-        (["data", "count", "CORPUS", "--scale", "3"], "outside"),
+        (["data", "count", "CORPUS", "--scale", "3"], "must be in (0, 1]"),
+        (["data", "count", "CORPUS", "--scale", "x"], "bad --scale"),
         (["data", "verify", "CORPUS"], "is a folder"),
     ],
 )
@@ -102,7 +112,7 @@ def test_invalid_utf8_one_line_error_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"fine words \xc3\x28 more")
     env = dict(os.environ, COLUMNS="200")
-    cmd = [sys.executable, "-m", "babylm.cli", "data", "count", str(bad), "--no-manifest"]
+    cmd = [sys.executable, "-m", "babylm.cli", "data", "count", str(bad)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
@@ -114,30 +124,30 @@ def test_invalid_utf8_one_line_error_exit_2(tmp_path: Path) -> None:
 
 def test_help_lists_commands() -> None:
     res = runner.invoke(app, ["data", "--help"])
-    assert res.exit_code == 0 and "count" in res.stdout and "verify" in res.stdout
+    assert res.exit_code == 0 and all(c in res.stdout for c in ("count", "verify", "generate"))
     res = runner.invoke(app, ["data", "count", "--help"])
-    assert "--errors" in res.stdout and "--manifest" in res.stdout
+    assert "--errors" in res.stdout and "--manifest" in res.stdout and "strict|replace" in res.stdout
 
 
 def test_count_skips_its_own_manifest(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(corpus)
     for _ in range(2):  # the second run must not count the first run's data_manifest.json
-        res = runner.invoke(app, ["data", "count", ".", "--json"])
+        res = runner.invoke(app, ["data", "count", ".", "--manifest", "data_manifest.json", "--json"])
         assert res.exit_code == 0, res.output
         data = json.loads(res.stdout)
         assert [f["path"] for f in data["files"]] == ["a.train", "b.train"] and data["total_words"] == 5
-    res = runner.invoke(app, ["data", "count", "data_manifest.json"])
+    res = runner.invoke(app, ["data", "count", "data_manifest.json", "--manifest", "data_manifest.json"])
     assert isinstance(res.exception, BabyLMError) and "manifest" in str(res.exception)
 
 
 def test_table_of_many_files_is_shortened(tmp_path: Path) -> None:
     for i in range(60):
         (tmp_path / f"f{i:02d}.txt").write_text("w " * i)
-    res = runner.invoke(app, ["data", "count", str(tmp_path), "--no-manifest"], env={"COLUMNS": "200"})
+    res = runner.invoke(app, ["data", "count", str(tmp_path)], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert "f44.txt" in res.stdout and "f45.txt" not in res.stdout and "15 more files" in res.stdout
     assert f"{sum(range(60)):,}" in res.stdout
-    res = runner.invoke(app, ["data", "count", str(tmp_path), "--no-manifest", "--json"])
+    res = runner.invoke(app, ["data", "count", str(tmp_path), "--json"])
     assert len(json.loads(res.stdout)["files"]) == 60
 
 

@@ -1,4 +1,4 @@
-"""`babylm train`, `babylm ledger verify`, `babylm corpus generate` through the real entry point."""
+"""`babylm model train|resume`, `babylm ledger verify`, `babylm data generate` through the real entry point."""
 
 from __future__ import annotations
 
@@ -29,19 +29,19 @@ def quiet(monkeypatch):
     monkeypatch.setenv("BABYLM_NO_PROGRESS", "1")
 
 
-def test_corpus_generate(run_cli, tmp_path: Path) -> None:
-    res = run_cli("corpus", "generate", tmp_path / "c", "--words", "777", "--seed", "2", "--json")
+def test_data_generate(run_cli, tmp_path: Path) -> None:
+    res = run_cli("data", "generate", tmp_path / "c", "--words", "777", "--seed", "2", "--json")
     assert res.code == 0, res.output
     data = json.loads(res.stdout)
     assert data["words"] == 777 and len(data["files"]) == 2
     assert sum(len(Path(f["path"]).read_text().split()) for f in data["files"]) == 777
-    bad = run_cli("corpus", "generate", tmp_path / "c", "--words", "-3")
+    bad = run_cli("data", "generate", tmp_path / "c", "--words", "-3")
     assert bad.code == 2 and "--words" in bad.stderr and "Traceback" not in bad.output
 
 
 def test_train_json_then_verify(run_cli, corpus: Path, tmp_path: Path, quiet) -> None:
     out = tmp_path / "run"
-    res = run_cli("train", "--data", corpus, "--out", out, "--epochs", "2", *TINY, "--json")
+    res = run_cli("model", "train", "--corpus", corpus, "--out", out, "--epochs", "2", *TINY, "--json")
     assert res.code == 0, res.output
     data = json.loads(res.stdout)
     assert set(data) == TRAIN_KEYS
@@ -65,14 +65,14 @@ def test_train_json_then_verify(run_cli, corpus: Path, tmp_path: Path, quiet) ->
 
 
 def test_train_human_output_says_scaled(run_cli, corpus: Path, tmp_path: Path, quiet) -> None:
-    res = run_cli("train", "--data", corpus, "--out", tmp_path / "r", "--epochs", "1", *TINY)
+    res = run_cli("model", "train", "--corpus", corpus, "--out", tmp_path / "r", "--epochs", "1", *TINY)
     assert res.code == 0, res.output
     assert "SCALED" in res.stdout and "SCALED" in res.stderr and "chck_8M" in res.stdout
 
 
 def test_train_past_the_cap_exits_2_and_keeps_the_run(run_cli, corpus: Path, tmp_path: Path, quiet) -> None:
     out = tmp_path / "capped"
-    res = run_cli("train", "--data", corpus, "--out", out, "--epochs", "13", *TINY)
+    res = run_cli("model", "train", "--corpus", corpus, "--out", out, "--epochs", "13", *TINY)
     assert res.code == 2
     assert "exposure cap of 5,000 words" in res.stderr and "words seen" in res.stderr
     assert "Traceback" not in res.output
@@ -85,20 +85,21 @@ def test_train_past_the_cap_exits_2_and_keeps_the_run(run_cli, corpus: Path, tmp
     [
         (["--scale", "2"], "--scale"),
         (["--scale", "x"], "bad --scale"),
-        (["--track", "nope"], "unknown track"),
-        (["--arch", "bert"], "unknown architecture"),
+        (["--track", "nope"], "Invalid value for '--track'"),
+        (["--arch", "bert"], "Invalid value for '--arch'"),
+        (["--edition", "1999"], "Invalid value for '--edition'"),
     ],
 )
 def test_train_user_errors(run_cli, corpus: Path, tmp_path: Path, args: list[str], message: str) -> None:
-    res = run_cli("train", "--data", corpus, "--out", tmp_path / "x", *args)
-    assert res.code == 2 and message in res.stderr and "Traceback" not in res.output
+    res = run_cli("model", "train", "--corpus", corpus, "--out", tmp_path / "x", *args)
+    assert res.code == 2 and message in " ".join(res.stderr.split()) and "Traceback" not in res.output
 
 
 def test_train_refuses_data_over_budget_and_missing_data(run_cli, corpus: Path, tmp_path: Path) -> None:
-    over = run_cli("train", "--data", corpus, "--out", tmp_path / "x", "--scale", "1/100000")
+    over = run_cli("model", "train", "--corpus", corpus, "--out", tmp_path / "x", "--scale", "1/100000")
     assert over.code == 2 and "over the 2025/strict-small word budget of 100" in over.stderr
     assert "SCALED" in over.stderr
-    missing = run_cli("train", "--data", tmp_path / "none", "--out", tmp_path / "y")
+    missing = run_cli("model", "train", "--corpus", tmp_path / "none", "--out", tmp_path / "y")
     assert missing.code == 2 and "not found" in missing.stderr
 
 
@@ -107,15 +108,32 @@ def test_verify_missing_ledger(run_cli, tmp_path: Path) -> None:
     assert res.code == 2 and "no ledger" in res.stderr
 
 
-def test_help_texts(run_cli) -> None:
-    for cmd in (["train"], ["ledger", "verify"], ["corpus", "generate"]):
+def test_help_texts(run_cli, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "250")  # choices on one line
+    for cmd in (["model", "train"], ["model", "resume"], ["model", "flops"], ["ledger", "verify"],
+                ["data", "generate"], ["tracks", "list"]):
         res = run_cli(*cmd, "--help")
         assert res.code == 0 and "--json" in res.stdout
+    train_help = run_cli("model", "train", "--help").stdout
+    assert "--corpus" in train_help and "gpt2-tiny|gpt2-small|llama-tiny" in train_help
+    assert "sdpa|eager" in run_cli("model", "flops", "--help").stdout
+    for old in (["train"], ["resume"], ["flops"], ["corpus", "generate"]):
+        assert run_cli(*old, "--help").code == 2
+
+
+def test_tracks_list(run_cli) -> None:
+    res = run_cli("tracks", "list", "--edition", "2025", "--json")
+    assert res.code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert rows and {r["edition"] for r in rows} == {2025} and "strict-small" in {r["name"] for r in rows}
+    table = run_cli("tracks", "list")
+    assert table.code == 0 and "BabyLM tracks" in table.stdout
 
 
 def test_stop_at_cap_ends_normally(run_cli, corpus: Path, tmp_path: Path, quiet) -> None:
     out = tmp_path / "until"
-    res = run_cli("train", "--data", corpus, "--out", out, "--epochs", "13", "--stop-at-cap", *TINY, "--json")
+    res = run_cli("model", "train", "--corpus", corpus, "--out", out, "--epochs", "13", "--stop-at-cap", *TINY,
+                  "--json")
     assert res.code == 0, res.output
     data = json.loads(res.stdout)
     assert data["status"] == "stopped_at_cap" and "exposure cap" in data["message"]
@@ -126,7 +144,7 @@ def test_stop_at_cap_ends_normally(run_cli, corpus: Path, tmp_path: Path, quiet)
 
 def test_resume_cli_refuses_a_finished_run(run_cli, corpus: Path, tmp_path: Path, quiet) -> None:
     out = tmp_path / "done"
-    assert run_cli("train", "--data", corpus, "--out", out, "--epochs", "1", *TINY).code == 0
-    res = run_cli("resume", out)
+    assert run_cli("model", "train", "--corpus", corpus, "--out", out, "--epochs", "1", *TINY).code == 0
+    res = run_cli("model", "resume", out)
     assert res.code == 2 and "nothing to resume" in res.stderr
-    assert run_cli("resume", tmp_path / "nope").code == 2
+    assert run_cli("model", "resume", tmp_path / "nope").code == 2

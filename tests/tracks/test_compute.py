@@ -123,18 +123,18 @@ def test_cli_flops_json_and_errors(tmp_path):
     from babylm.cli import app
 
     (tmp_path / "config.json").write_text(json.dumps(_gpt2()))
-    r = CliRunner().invoke(app, ["flops", str(tmp_path), "--seq-len", "64", "--json"])
+    r = CliRunner().invoke(app, ["model", "flops", str(tmp_path), "--seq-len", "64", "--json"])
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert data["family"] == "gpt2" and abs(data["rel_diff_vs_flop_counter"]) < 0.02
     assert data["train_flops_per_token"] == train_flops_per_token(_gpt2(), 64)
-    r = CliRunner().invoke(app, ["flops", str(tmp_path), "--no-measure"])
+    r = CliRunner().invoke(app, ["model", "flops", str(tmp_path), "--no-measure"])
     assert r.exit_code == 0 and "not measured" in r.stdout
 
 
 def test_cli_flops_user_error_is_one_clean_line(tmp_path, run_cli):
-    r = run_cli("flops", tmp_path / "missing")
+    r = run_cli("model", "flops", tmp_path / "missing")
     assert r.code == 2
     assert "does not exist" in r.stderr and "Traceback" not in r.output
-    r = run_cli("flops", tmp_path, "--attn", "flash")
+    r = run_cli("model", "flops", tmp_path, "--attn", "flash")
     assert r.code == 2 and "--attn" in r.stderr

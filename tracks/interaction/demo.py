@@ -1,5 +1,4 @@
-"""Demo stage `interaction`: a short simpo run with a tiny local teacher, and short respect and cogen runs
-(each when its protocol module is present).
+"""Demo stage `interaction`: a short simpo run with a tiny local teacher, and short respect and cogen runs.
 
 Writes WORKDIR/interaction/{teacher, simpo, respect, cogen}/ and WORKDIR/interaction/summary.json, whose
 "variants" ({"simpo": [...], "respect/<variant>": [...], "cogen/<treatment>/<role>": [...]}) has the shape
@@ -9,31 +8,31 @@ ctx.state["interaction_summary"] (its "runs" are bundled and scored by the submi
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 # The interaction runs use their own tiny scale so that a few hundred words seen reach checkpoints.
 INTERACTION_SCALE = "1/10000"
+# The reference-game protocols run after simpo: a few seconds each at their defaults.
+REFGAME_PROTOCOLS: tuple[str, ...] = ("respect", "cogen")
 
 
 def _combined_summary(root: Path, reports: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    from babylm.tracks.interaction.accounting.word_ledger import write_json_atomic
+    from babylm.tracks.interaction.accounting.formats import InteractionSummary
 
     variants: dict[str, list[Any]] = {}
     for name, rep in reports.items():
         for v, vals in rep["variants"].items():
             variants[name if v == "default" else f"{name}/{v}"] = vals
-    summary = {
-        "format": "babylm.interaction_summary/1",
+    summary = InteractionSummary.model_validate({
         "protocol": "+".join(reports),
         "metric": {name: rep["metric"] for name, rep in reports.items()},
         "rounds": max(rep["rounds"] for rep in reports.values()),
         "variants": variants,
         "runs": {name: rep["run_dir"] for name, rep in reports.items()},
-    }
-    write_json_atomic(root / "summary.json", summary)
-    return summary
+    })
+    summary.write(root / "summary.json")
+    return summary.to_dict()
 
 
 def stage_interaction(ctx: Any) -> None:
@@ -60,10 +59,9 @@ def stage_interaction(ctx: Any) -> None:
                 seed=ctx.seed, options=opts, progress=not ctx.fast,
             )
         }
-        for name in ("respect", "cogen"):  # reference-game protocols: a few seconds each at their defaults
-            if importlib.util.find_spec(f"babylm.tracks.interaction.proto_{name}") is not None:
-                reports[name] = run_interaction(name, root / name, rounds=2, scale=INTERACTION_SCALE, seed=ctx.seed,
-                                                progress=not ctx.fast)
+        for name in REFGAME_PROTOCOLS:
+            reports[name] = run_interaction(name, root / name, rounds=2, scale=INTERACTION_SCALE, seed=ctx.seed,
+                                            progress=not ctx.fast)
     finally:
         torch.set_num_threads(threads)
     summary = _combined_summary(root, reports)

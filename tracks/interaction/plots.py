@@ -9,14 +9,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from babylm.errors import BabyLMError
+from babylm.io import atomic_write_bytes, iter_jsonl
+from babylm.tracks.interaction.accounting.formats import SUMMARY_FORMAT, InteractionSummary
 
-SUMMARY_FORMAT = "babylm.interaction_summary/1"
+__all__ = ["SUMMARY_FORMAT", "combine_runs", "plot_series", "read_metrics", "read_run", "write_summary"]
 
 
 def plot_series(
@@ -30,7 +31,7 @@ def plot_series(
     percent: bool = True,
 ) -> Path:
     """Draw one line per variant against the round number and write a PNG (atomically)."""
-    import os
+    import io
 
     import matplotlib
 
@@ -59,10 +60,9 @@ def plot_series(
         ax.set_title(title)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="best")
-        out_png.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out_png.with_name(out_png.name + ".tmp.png")
-        fig.savefig(tmp, bbox_inches="tight")
-        os.replace(tmp, out_png)
+        png = io.BytesIO()
+        fig.savefig(png, format="png", bbox_inches="tight")
+        atomic_write_bytes(out_png, png.getvalue())
     finally:
         plt.close(fig)
     return out_png
@@ -72,15 +72,14 @@ def read_run(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(summary.json, metrics.jsonl rows) of one interaction run folder."""
     summ = run_dir / "summary.json"
     if not summ.is_file():
-        raise BabyLMError(f"no summary.json in {run_dir}", hint="run `babylm interact` into that folder first")
-    summary = json.loads(summ.read_text(encoding="utf-8"))
-    if summary.get("format") != SUMMARY_FORMAT:
-        raise BabyLMError(f"{summ}: field 'format' is {summary.get('format')!r}, expected {SUMMARY_FORMAT}")
-    metrics_path = run_dir / "metrics.jsonl"
-    rows = []
-    if metrics_path.is_file():
-        rows = [json.loads(line) for line in metrics_path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return summary, rows
+        raise BabyLMError(f"no summary.json in {run_dir}", hint="run `babylm interact run` into that folder first")
+    return InteractionSummary.read(summ).to_dict(), read_metrics(run_dir)
+
+
+def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
+    """The rows of RUN/metrics.jsonl (one per evaluated round; none when the file is missing)."""
+    path = Path(run_dir) / "metrics.jsonl"
+    return [row for _, row in iter_jsonl(path)] if path.is_file() else []
 
 
 def combine_runs(run_dirs: Mapping[str, Path], metric_key: str | None = None) -> dict[str, list[float | None]]:
@@ -103,15 +102,10 @@ def combine_runs(run_dirs: Mapping[str, Path], metric_key: str | None = None) ->
 def write_summary(out_dir: Path, variants: Mapping[str, Sequence[float | None]], *, protocol: str, metric: str,
                   extra: Mapping[str, Any] | None = None) -> Path:
     """summary.json (driver format) for a set of runs: {"variants": {name: [metric per round]}, ...}."""
-    from babylm.tracks.interaction.accounting.word_ledger import write_json_atomic
-
     data = {
-        "format": SUMMARY_FORMAT,
         "protocol": protocol,
         "metric": metric,
         "rounds": max((len(v) for v in variants.values()), default=0),
         "variants": {k: list(v) for k, v in variants.items()},
     } | dict(extra or {})
-    path = out_dir / "summary.json"
-    write_json_atomic(path, data)
-    return path
+    return InteractionSummary.model_validate(data).write(out_dir / "summary.json")

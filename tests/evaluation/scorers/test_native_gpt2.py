@@ -176,12 +176,12 @@ def test_evaluate_cli_engines_agree(tmp_path, tiny_causal_lm, run_cli):
     results = {}
     for engine in ("native", "transformers"):
         out = tmp_path / engine
-        res = run_cli("evaluate", str(tiny_causal_lm), "--tasks", "blimp", "--data", str(root), "--out", str(out),
+        res = run_cli("eval", "run", str(tiny_causal_lm), "--tasks", "blimp", "--eval-data", str(root), "--out", str(out),
                       "--cache-dir", str(out / "cache"), "--engine", engine, "--json")
         assert res.code == 0, res.output
         results[engine] = json.loads((out / "results.json").read_text())
     items = [next(iter(r["checkpoints"].values()))["tasks"]["blimp"]["items"] for r in results.values()]
     for a, b in zip(*items, strict=True):
         assert a["pred"] == b["pred"] and a["scores"] == pytest.approx(b["scores"], abs=1e-4)
-    bad = run_cli("evaluate", str(tiny_causal_lm), "--tasks", "blimp", "--data", str(root), "--engine", "turbo")
-    assert bad.code == 2 and "unknown engine" in bad.output
+    bad = run_cli("eval", "run", str(tiny_causal_lm), "--tasks", "blimp", "--eval-data", str(root), "--engine", "turbo")
+    assert bad.code == 2 and "'turbo' is not one of" in bad.output

@@ -79,7 +79,7 @@ def test_real_glue_files_have_the_official_counts(shared_data):
 
 def test_finetune_cli_keeps_going_when_a_task_fails(tmp_path, tiny_causal_lm, run_cli):
     root = _write_rte_like(tmp_path)
-    r = run_cli("finetune", tiny_causal_lm, "--data", root, "--tasks", "rte,wsc", "--epochs", "1",
+    r = run_cli("eval", "finetune", tiny_causal_lm, "--eval-data", root, "--tasks", "rte,wsc", "--epochs", "1",
                 "--max-train", "8", "--json", "--out", tmp_path / "glue.json")
     assert r.code == 0, r.output
     out = json.loads(r.stdout)

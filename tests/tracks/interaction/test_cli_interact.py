@@ -13,11 +13,24 @@ from typer.testing import CliRunner
 from babylm.cli import app
 from babylm.errors import BabyLMError
 from babylm.tracks.interaction.accounting.episodes import read_episodes
-from babylm.tracks.interaction.cli import parse_options
+from babylm.tracks.interaction.cli import parse_options, run_interaction
 
 BABYLM = [sys.executable, "-m", "babylm.cli"]
 FAST = ["--scale", "1/10000", "--option", "windows_per_round=3", "--option", "corpus_words=1200",
         "--option", "lm_epochs=1"]
+
+
+def test_interact_group_shows_its_commands():
+    res = CliRunner().invoke(app, ["interact"])
+    assert "run" in res.output and "verify" in res.output
+    helptext = CliRunner().invoke(app, ["interact", "run", "--help"]).output
+    flat = "".join(helptext.split())  # the choices may wrap inside the help table
+    assert all(p in flat for p in ("cogen", "reinforce", "respect", "simpo", "cpu|cuda", "--edition", "--scale"))
+
+
+def test_old_command_names_are_gone():
+    for old in (["interact", "--protocol", "simpo"], ["interact-verify", "x"]):
+        assert CliRunner().invoke(app, old).exit_code == 2
 
 
 def test_parse_options():
@@ -29,7 +42,7 @@ def test_parse_options():
 
 def test_simpo_json_and_resume(tmp_path):
     out = tmp_path / "run"
-    args = ["interact", "--protocol", "simpo", "--out", str(out), "--rounds", "2", *FAST, "--json"]
+    args = ["interact", "run", "--protocol", "simpo", "--out", str(out), "--rounds", "2", *FAST, "--json"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
@@ -44,13 +57,13 @@ def test_simpo_json_and_resume(tmp_path):
     again = json.loads(CliRunner().invoke(app, args).stdout)
     assert again["variants"] == report["variants"] and len(read_episodes(Path(report["episodes"]))) == n
     # a third round extends the run
-    more = CliRunner().invoke(app, [*args[:6], "3", *args[7:]])
+    more = CliRunner().invoke(app, [*args[:7], "3", *args[8:]])
     assert more.exit_code == 0, more.output
     assert len(json.loads(more.stdout)["variants"]["default"]) == 3
 
 
 def test_reinforce_human_output(tmp_path):
-    res = CliRunner().invoke(app, ["interact", "--protocol", "reinforce", "--out", str(tmp_path / "r"),
+    res = CliRunner().invoke(app, ["interact", "run", "--protocol", "reinforce", "--out", str(tmp_path / "r"),
                                    "--rounds", "1", "--scale", "1/10000", "--option", "episodes_per_round=3",
                                    "--option", "corpus_words=1200"])
     assert res.exit_code == 0, res.output
@@ -62,22 +75,25 @@ def _cli(*args, cwd=None):
 
 
 def test_user_errors_exit_2_one_line(tmp_path):
-    res = _cli("interact", "--protocol", "nope", "--out", str(tmp_path / "x"))
-    assert res.returncode == 2 and "unknown interaction protocol 'nope'" in res.stderr
-    assert "Traceback" not in res.stderr and "simpo" in res.stderr  # the hint lists known protocols
-    res = _cli("interact", "--protocol", "simpo", "--out", str(tmp_path / "y"), "--teacher", "http://127.0.0.1:9",
+    res = _cli("interact", "run", "--protocol", "nope", "--out", str(tmp_path / "x"))
+    assert res.returncode == 2 and "'nope'" in res.stderr
+    assert "Traceback" not in res.stderr and "simpo" in res.stderr  # the choices are listed
+    assert not (tmp_path / "x").exists()
+    res = _cli("interact", "run", "--protocol", "simpo", "--out", str(tmp_path / "z"), "--track", "2025/strict")
+    assert res.returncode == 2 and "2025/strict" in res.stderr and "Traceback" not in res.stderr
+    res = _cli("interact", "run", "--protocol", "simpo", "--out", str(tmp_path / "y"), "--teacher", "http://127.0.0.1:9",
                "--teacher-model", "gpt-4")
     assert res.returncode == 2 and "not allowed" in res.stderr and "Traceback" not in res.stderr
 
 
 def test_bad_protocol_option_and_scale(tmp_path):
-    res = CliRunner().invoke(app, ["interact", "--protocol", "simpo", "--out", str(tmp_path / "o"),
+    res = CliRunner().invoke(app, ["interact", "run", "--protocol", "simpo", "--out", str(tmp_path / "o"),
                                    "--option", "windowz=3"])
     assert isinstance(res.exception, BabyLMError) and "windowz" in str(res.exception)
     assert not (tmp_path / "o").exists()  # the corrected command can start clean
-    res = CliRunner().invoke(app, ["interact", "--protocol", "simpo", "--out", str(tmp_path / "o2"), "--scale", "2"])
+    res = CliRunner().invoke(app, ["interact", "run", "--protocol", "simpo", "--out", str(tmp_path / "o2"), "--scale", "2"])
     assert isinstance(res.exception, BabyLMError) and "(0, 1]" in str(res.exception)
-    res = CliRunner().invoke(app, ["interact", "--protocol", "simpo", "--out", str(tmp_path / "o3"),
+    res = CliRunner().invoke(app, ["interact", "run", "--protocol", "simpo", "--out", str(tmp_path / "o3"),
                                    "--track", "strict-small"])
     assert isinstance(res.exception, BabyLMError) and "does not allow a teacher" in str(res.exception)
 
@@ -85,10 +101,12 @@ def test_bad_protocol_option_and_scale(tmp_path):
 def test_bad_device_is_a_user_error(tmp_path):
     import torch
 
-    res = CliRunner().invoke(app, ["interact", "--protocol", "simpo", "--out", str(tmp_path / "d"), "--device", "tpu9"])
-    assert isinstance(res.exception, BabyLMError) and "not a torch device" in str(res.exception)
+    res = CliRunner().invoke(app, ["interact", "run", "--protocol", "simpo", "--out", str(tmp_path / "d"), "--device", "tpu9"])
+    assert res.exit_code == 2 and "tpu9" in res.output and "cuda" in res.output  # a choice: cpu or cuda
+    with pytest.raises(BabyLMError, match="not a torch device"):
+        run_interaction("simpo", tmp_path / "d", device="tpu9")
     if not torch.cuda.is_available():
-        res = CliRunner().invoke(app, ["interact", "--protocol", "simpo", "--out", str(tmp_path / "d"),
+        res = CliRunner().invoke(app, ["interact", "run", "--protocol", "simpo", "--out", str(tmp_path / "d"),
                                        "--device", "cuda"])
         assert isinstance(res.exception, BabyLMError) and "no CUDA GPU" in str(res.exception)
 
@@ -96,7 +114,7 @@ def test_bad_device_is_a_user_error(tmp_path):
 def test_budget_stop_is_a_user_error_with_log_kept(tmp_path):
     out = tmp_path / "b"
     # 1/1000000 of the interaction track: an input budget of 100 words, crossed in round 1 or 2
-    res = CliRunner().invoke(app, ["interact", "--protocol", "simpo", "--out", str(out), "--rounds", "5",
+    res = CliRunner().invoke(app, ["interact", "run", "--protocol", "simpo", "--out", str(out), "--rounds", "5",
                                    "--scale", "1/1000000", "--option", "windows_per_round=4",
                                    "--option", "corpus_words=1500", "--option", "lm_epochs=1"])
     # babylm.cli.main turns a BabyLMError into one line on stderr and exit code 2
@@ -107,15 +125,11 @@ def test_budget_stop_is_a_user_error_with_log_kept(tmp_path):
 
 
 def test_demo_stage_fast(tmp_path, monkeypatch):
-    import importlib.util
-
     from babylm.demo import DemoContext
     from babylm.tracks.interaction import demo
     from babylm.tracks.rules import get_track
 
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name.endswith(("proto_respect", "proto_cogen")) else real(name, *a))
+    monkeypatch.setattr(demo, "REFGAME_PROTOCOLS", ())  # simpo alone here; respect and cogen have their own tests
     ctx = DemoContext(workdir=tmp_path, track=get_track("strict-small"), scale=1, fast=True)
     demo.stage_interaction(ctx)
     root = Path(ctx.state["interaction_dir"])
@@ -147,7 +161,7 @@ def test_http_teacher_end_to_end(tmp_path):
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{srv.server_address[1]}/v1"
-        res = CliRunner().invoke(app, ["interact", "--protocol", "simpo", "--out", str(tmp_path / "h"), "--rounds", "1",
+        res = CliRunner().invoke(app, ["interact", "run", "--protocol", "simpo", "--out", str(tmp_path / "h"), "--rounds", "1",
                                        "--teacher", url, "--teacher-model", "meta-llama/Llama-3.1-8B-Instruct",
                                        "--chat", *FAST, "--json"])
     finally:
@@ -172,7 +186,7 @@ def test_sigkill_mid_run_then_resume(tmp_path):
     from babylm.tracks.interaction.accounting.word_ledger import verify_chain
 
     out = tmp_path / "k"
-    args = ["interact", "--protocol", "simpo", "--out", str(out), "--rounds", "6", *FAST, "--json"]
+    args = ["interact", "run", "--protocol", "simpo", "--out", str(out), "--rounds", "6", *FAST, "--json"]
     proc = subprocess.Popen([*BABYLM, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     deadline = time.time() + 240
@@ -208,11 +222,11 @@ def test_sigkill_mid_run_then_resume(tmp_path):
 
 def test_interact_verify(tmp_path):
     out = tmp_path / "v"
-    res = CliRunner().invoke(app, ["interact", "--protocol", "reinforce", "--out", str(out), "--rounds", "1",
+    res = CliRunner().invoke(app, ["interact", "run", "--protocol", "reinforce", "--out", str(out), "--rounds", "1",
                                    "--scale", "1/10000", "--option", "episodes_per_round=3",
                                    "--option", "corpus_words=1200", "--json"])
     assert res.exit_code == 0, res.output
-    ok = CliRunner().invoke(app, ["interact-verify", str(out), "--json"])
+    ok = CliRunner().invoke(app, ["interact", "verify", str(out), "--json"])
     assert ok.exit_code == 0, ok.output
     rep = json.loads(ok.stdout)
     assert rep["ok"] and rep["turns"] == 3 and {c["name"] for c in rep["checks"]} >= {"log = ledger", "chain", "training ledger",
@@ -221,7 +235,7 @@ def test_interact_verify(tmp_path):
     led = json.loads((out / "word_ledger.json").read_text())
     led["counts"]["corpus"] -= 1
     (out / "word_ledger.json").write_text(json.dumps(led))
-    bad = CliRunner().invoke(app, ["interact-verify", str(out)])
+    bad = CliRunner().invoke(app, ["interact", "verify", str(out)])
     assert bad.exit_code == 1 and "FAIL" in bad.output and "log = ledger" in bad.output
-    missing = CliRunner().invoke(app, ["interact-verify", str(tmp_path)])
+    missing = CliRunner().invoke(app, ["interact", "verify", str(tmp_path)])
     assert isinstance(missing.exception, BabyLMError)

@@ -8,6 +8,9 @@ Contract:
   roll back a crashed step.
 - `read_episodes(path)` returns the lines as dicts. A truncated last line (a crash mid-write) is dropped
   with a warning; a broken line elsewhere is an error.
+- `EpisodeLine` (`babylm.episode/1`) is the only reader and writer of a line: a `Turn` plus `format` and
+  `time`. A line keeps the key order its turn was given in (a `Turn`: field order; a dict: its own), so
+  logs stay byte-identical to the ones written before the model existed.
 - `recount(turns)` sums the logged ledger deltas by source.
 """
 
@@ -18,11 +21,14 @@ import os
 import time
 import warnings
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from babylm.errors import BabyLMError
+from babylm.io import JSONReadError, parse_json
 
 FORMAT = "babylm.episode/1"
 REQUIRED = ("run", "round", "episode", "turn", "role")
@@ -33,13 +39,14 @@ class Feedback:
     """Decoded feedback for a turn: which decoder, the label it gave, and the raw text it read."""
 
     decoder: str
-    label: str | None
+    label: int | str | None
     raw: str
 
 
-@dataclass
-class Turn:
+class Turn(BaseModel):
     """One turn of one episode. `inputs` is what the acting policy saw, `outputs` what it produced."""
+
+    model_config = ConfigDict(extra="forbid")
 
     run: str
     round: int
@@ -54,13 +61,42 @@ class Turn:
     partner: str | None = None  # partner utterance (simulated human)
     feedback: Feedback | dict[str, Any] | None = None
     outcome: Any = None  # explicit outcome: reward, success, parse error, ...
-    ledger: dict[str, int] = field(default_factory=dict)  # words charged with this turn, by source
+    ledger: dict[str, int] = Field(default_factory=dict)  # words charged with this turn, by source
     seed: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = Field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        return d
+        return self.model_dump()
+
+
+class EpisodeLine(Turn):
+    """One line of an episode log (`babylm.episode/1`): a turn, its format and when it was logged."""
+
+    format: Literal["babylm.episode/1"] = FORMAT
+    time: str | None = None  # always written; optional on reading, as before the model
+
+    @classmethod
+    def text(cls, line: dict[str, Any]) -> str:
+        """The JSON line for `line` once it validates (keys in the order given; see the module doc)."""
+        try:
+            cls.model_validate(line)
+        except ValidationError as exc:
+            raise ValueError(f"episode turn does not fit {FORMAT}: {exc}") from None
+        return json.dumps(line, ensure_ascii=False, default=str, allow_nan=False) + "\n"
+
+    @classmethod
+    def check(cls, obj: Any, where: str) -> dict[str, Any]:
+        """A parsed line, checked: its format first (the error names the field), then every field."""
+        fmt = obj.get("format") if isinstance(obj, dict) else None
+        if fmt != FORMAT:
+            raise BabyLMError(f"{where}: field 'format' is {fmt!r}, expected {FORMAT}")
+        try:
+            cls.model_validate(obj)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise BabyLMError(f"{where}: not a {FORMAT} line: {'.'.join(map(str, first['loc']))}: "
+                              f"{first['msg']}") from None
+        return obj
 
 
 class EpisodeLog:
@@ -84,7 +120,7 @@ class EpisodeLog:
             d["feedback"] = asdict(d["feedback"])
         d.setdefault("ledger", {})
         line = {"format": FORMAT, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())} | d
-        self._fh.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+        self._fh.write(EpisodeLine.text(line))
         return line
 
     def flush(self) -> None:
@@ -129,15 +165,13 @@ def read_episodes(path: str | Path) -> list[dict[str, Any]]:
             continue
         last = i == len(lines) - 1  # no newline after it: the write was cut short
         try:
-            obj = json.loads(line.decode("utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            obj = parse_json(line, where=f"{path} line {i + 1}")
+        except JSONReadError:
             if last:
                 warnings.warn(f"{path}: dropped a truncated last line (crash mid-write)", stacklevel=2)
                 break
             raise BabyLMError(f"{path}: line {i + 1} is not valid JSON") from None
-        if obj.get("format") != FORMAT:
-            raise BabyLMError(f"{path}: line {i + 1}: field 'format' is {obj.get('format')!r}, expected {FORMAT}")
-        turns.append(obj)
+        turns.append(EpisodeLine.check(obj, f"{path}: line {i + 1}"))
     return turns
 
 

@@ -19,7 +19,6 @@ loudly.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from typing import Any
 
 from babylm.errors import BabyLMError
 from babylm.tracks.ledger import LEDGER_FILE, Ledger, verify_ledger
+from babylm.tracks.ledger.formats import read_lines
 from babylm.tracks.rules import Track
 
 
@@ -47,8 +47,7 @@ class _ReopenedLedger(Ledger):
         if not rep.ok:
             raise BabyLMError(f"cannot resume: {self.path} does not verify: {'; '.join(rep.errors)}",
                               hint="start the run again in a new --out folder")
-        lines = self.path.read_text(encoding="utf-8").splitlines()
-        last = json.loads(lines[-1])
+        *_, (_, last) = read_lines(self.path)  # the training ledger's own reader (verified just above)
         if rep.complete:
             raise BabyLMError(f"cannot resume: {self.path} ends with its `end` line",
                               hint="the driver cuts the end line off before extending a run; is state.json stale?")

@@ -10,13 +10,13 @@ the student's words within the generation cap.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from babylm.errors import BabyLMError
 from babylm.tracks.interaction.accounting.episodes import read_episodes, recount
+from babylm.tracks.interaction.accounting.formats import ChainLine, WordLedgerState
 from babylm.tracks.interaction.accounting.word_ledger import CHAIN_FILE, LEDGER_FILE, SOURCES, verify_chain
 
 
@@ -48,10 +48,10 @@ def verify_run(run_dir: str | Path) -> RunReport:
     run_dir = Path(run_dir)
     led_path = run_dir / LEDGER_FILE
     if not led_path.is_file():
-        raise BabyLMError(f"no {LEDGER_FILE} in {run_dir}", hint="pass the --out folder of `babylm interact`")
+        raise BabyLMError(f"no {LEDGER_FILE} in {run_dir}", hint="pass the --out folder of `babylm interact run`")
     rep = RunReport(str(run_dir))
-    ledger = json.loads(led_path.read_text(encoding="utf-8"))
-    counts = {s: int(ledger["counts"].get(s, 0)) for s in SOURCES}
+    ledger = WordLedgerState.read(led_path)
+    counts = {s: ledger.counts.get(s, 0) for s in SOURCES}
     rep.counts = counts
     try:
         turns = read_episodes(run_dir / "episodes.jsonl")
@@ -73,11 +73,7 @@ def verify_run(run_dir: str | Path) -> RunReport:
     if chain.is_file():
         ok, msg = verify_chain(chain)
         rep.add("chain", ok, msg)
-        lines = chain.read_text(encoding="utf-8").splitlines()
-        last = json.loads(lines[-1]) if lines else {}
-        same = last.get("counts") == ledger["counts"] and last.get("words_seen") == ledger["words_seen"]
-        rep.add("chain head = ledger", same, "the last chain line carries the ledger's counters" if same
-                else f"last chain line ({last.get('event')}) differs from word_ledger.json")
+        rep.add("chain head = ledger", *_chain_head(chain, ledger))
     else:
         rep.add("chain", False, f"no {CHAIN_FILE}")
     tl = run_dir / "ledger.jsonl"
@@ -87,14 +83,28 @@ def verify_run(run_dir: str | Path) -> RunReport:
         trep = verify_ledger(tl)
         rep.add("training ledger", trep.ok, "; ".join(trep.errors) if not trep.ok else
                 f"{trep.lines} lines, {len(trep.checkpoints)} checkpoints, status {trep.status or 'open'}")
-        same_seen = trep.words == ledger["words_seen"]
+        same_seen = trep.words == ledger.words_seen
         rep.add("words seen agree", same_seen, f"training ledger {trep.words:,} vs word ledger "
-                f"{ledger['words_seen']:,}")
-    budget_srcs = ["corpus"] + (["teacher_visible"] if ledger.get("teacher_words_count") else []) + (
-        ["reward"] if ledger.get("rewards_as_words") else [])
+                f"{ledger.words_seen:,}")
+    budget_srcs = ["corpus"] + (["teacher_visible"] if ledger.teacher_words_count else []) + (
+        ["reward"] if ledger.rewards_as_words else [])
     used = sum(counts[s] for s in budget_srcs)
-    rep.add("input budget", used <= ledger["word_budget"], f"{used:,} / {ledger['word_budget']:,} words")
-    cap = ledger.get("generation_cap")
+    rep.add("input budget", used <= ledger.word_budget, f"{used:,} / {ledger.word_budget:,} words")
+    cap = ledger.generation_cap
     gen = counts["student_generated"]
     rep.add("generation cap", cap is None or gen <= cap, f"{gen:,} / {'-' if cap is None else f'{cap:,}'} words")
     return rep
+
+
+def _chain_head(chain: Path, ledger: WordLedgerState) -> tuple[bool, str]:
+    """Whether the chain's last line carries the ledger's counters, and what to say."""
+    lines = chain.read_bytes().splitlines()
+    if not lines:
+        return False, f"{chain} is empty"
+    try:
+        last = ChainLine.parse(lines[-1], f"{chain} line {len(lines)}")
+    except BabyLMError as exc:
+        return False, str(exc)
+    same = last.counts == ledger.counts and last.words_seen == ledger.words_seen
+    return same, ("the last chain line carries the ledger's counters" if same
+                  else f"last chain line ({last.event}) differs from word_ledger.json")

@@ -31,17 +31,19 @@ Contract:
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from babylm.errors import BabyLMError
+from babylm.io import JSONReadError, parse_json
+from babylm.tracks.interaction.accounting.formats import LEDGER_FORMAT, ChainLine, WordLedgerState
+from babylm.tracks.ledger import ZERO_HASH, line_hash
 from babylm.tracks.rules import Track
 from babylm.tracks.words import count_text
 
-FORMAT = "babylm.interaction_ledger/1"
+FORMAT = LEDGER_FORMAT
 SOURCES: tuple[str, ...] = ("corpus", "teacher_visible", "student_generated", "hidden_prompt", "reward")
 LEDGER_FILE = "word_ledger.json"
 CHAIN_FILE = "word_ledger.jsonl"
@@ -61,16 +63,6 @@ class BudgetExceededError(BabyLMError):
 def count_words(text: str) -> int:
     """The canonical word count (tracks/words.py's rule: Python str.split())."""
     return count_text(text)
-
-
-def write_json_atomic(path: Path, data: Any, *, fsync: bool = True) -> None:
-    """Write JSON (indent 1, sorted keys; mode 0600) to a temp file in the same folder (made if missing),
-    fsync (unless told not to), then rename over `path` (tracks/ledger.py's writer)."""
-    from babylm.tracks.ledger import write_json_atomic as write_atomic
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, data, indent=1, sort_keys=True, default=None, trailing_newline=False, fsync=fsync,
-                 mode=0o600)
 
 
 class InteractionLedger:
@@ -107,39 +99,30 @@ class InteractionLedger:
 
     # ------------------------------------------------------------------ persistence
     def _load(self) -> None:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise BabyLMError(f"cannot read word ledger {self.path}: {exc}") from None
-        if data.get("format") != FORMAT:
-            raise BabyLMError(f"{self.path}: field 'format' is {data.get('format')!r}, expected {FORMAT}")
-        if data.get("track") != self.track.key or data.get("word_budget") != self.track.word_budget:
+        data = WordLedgerState.read(self.path)
+        if data.track != self.track.key or data.word_budget != self.track.word_budget:
             raise BabyLMError(
-                f"{self.path} belongs to track {data.get('track')} (budget {data.get('word_budget')}), "
+                f"{self.path} belongs to track {data.track} (budget {data.word_budget}), "
                 f"not {self.track.key} (budget {self.track.word_budget})",
                 hint="resume with the same --track and --scale, or use a new --out folder",
             )
-        if bool(data.get("rewards_as_words")) != self.rewards_as_words:
-            raise BabyLMError(f"{self.path} was written with rewards_as_words={data.get('rewards_as_words')}")
-        self.restore(data)
+        if data.rewards_as_words != self.rewards_as_words:
+            raise BabyLMError(f"{self.path} was written with rewards_as_words={data.rewards_as_words}")
+        self.restore(data.model_dump())
+
+    def state(self) -> WordLedgerState:
+        """The ledger's full state (what RUN/word_ledger.json holds)."""
+        return WordLedgerState(
+            track=self.track.key, scale=str(self.track.scale), word_budget=self.track.word_budget,
+            generation_cap=self.track.student_generation_cap, exposure_cap=self.track.exposure_cap,
+            teacher_words_count=self.track.teacher_words_count, rewards_as_words=self.rewards_as_words,
+            counts=dict(self.counts), uncharged=dict(self.uncharged), words_seen=self.words_seen,
+            checkpoints_fired=list(self.fired), events=self.events,
+        )
 
     def snapshot(self) -> dict[str, Any]:
         """The ledger's full state as a JSON-able dict."""
-        return {
-            "format": FORMAT,
-            "track": self.track.key,
-            "scale": str(self.track.scale),
-            "word_budget": self.track.word_budget,
-            "generation_cap": self.track.student_generation_cap,
-            "exposure_cap": self.track.exposure_cap,
-            "teacher_words_count": self.track.teacher_words_count,
-            "rewards_as_words": self.rewards_as_words,
-            "counts": dict(self.counts),
-            "uncharged": dict(self.uncharged),
-            "words_seen": self.words_seen,
-            "checkpoints_fired": list(self.fired),
-            "events": self.events,
-        }
+        return self.state().model_dump()
 
     def restore(self, data: dict[str, Any]) -> None:
         """Return to a state from `snapshot()` (the round driver's roll back after a crash)."""
@@ -156,7 +139,7 @@ class InteractionLedger:
 
     def save(self, *, fsync: bool = False) -> None:
         """Persist atomically (rename); the round driver asks for fsync at step boundaries."""
-        write_json_atomic(self.path, self.snapshot(), fsync=fsync)
+        self.state().write(self.path, fsync=fsync)
 
     # ------------------------------------------------------------------ budget arithmetic
     def _budget_sources(self) -> tuple[str, ...]:
@@ -266,14 +249,13 @@ class InteractionLedger:
 
     def mark(self, event: str, **fields: Any) -> dict[str, Any]:
         """Append a hash-chained event line (with the current counters) to RUN/word_ledger.jsonl."""
-        from babylm.tracks.ledger import line_hash
-
         obj: dict[str, Any] = {"seq": self._seq, "event": event, "time": _now(), "prev": self._prev}
         obj.update(fields)
         obj.update({"counts": dict(self.counts), "words_seen": self.words_seen})
         obj["hash"] = line_hash(obj)
+        line = ChainLine.model_validate(obj)
         with open(self.chain_path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(obj, sort_keys=True, separators=(",", ":")) + "\n")
+            fh.write(line.text())
             fh.flush()
             os.fsync(fh.fileno())
         self._seq += 1
@@ -299,9 +281,6 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-ZERO_HASH = "0" * 64
-
-
 def _chain_tail(path: Path) -> tuple[int, str]:
     """(next seq, hash of the last line) of a chain file; a torn last line (crash mid-write) is cut off."""
     if not path.is_file():
@@ -313,22 +292,22 @@ def _chain_tail(path: Path) -> tuple[int, str]:
     lines = good.splitlines()
     if not lines:
         return 0, ZERO_HASH
-    last = json.loads(lines[-1])
-    return int(last["seq"]) + 1, str(last["hash"])
+    last = ChainLine.parse(lines[-1], f"{path} line {len(lines)}")
+    return last.seq + 1, last.hash
 
 
 def verify_chain(path: str | Path) -> tuple[bool, str]:
     """Recompute the word-ledger chain: (ok, message naming the first broken line if any)."""
-    from babylm.tracks.ledger import line_hash
-
     path = Path(path)
     prev = ZERO_HASH
     n = 0
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError:
+            obj = parse_json(line, where=f"{path} line {n}")
+        except JSONReadError:
             return False, f"{path}: line {n} is not valid JSON"
+        if not isinstance(obj, dict):
+            return False, f"{path}: line {n} is not a JSON object"
         if obj.get("seq") != n - 1 or obj.get("prev") != prev or obj.get("hash") != line_hash(obj):
             return False, f"{path}: chain broken at line {n} (seq {obj.get('seq')})"
         prev = obj["hash"]

@@ -151,17 +151,13 @@ def training_examples(speaker_games: list[dict], listener_games: list[dict],
                       data_sharing: bool) -> tuple[list[dict], list[dict]]:
     """(listener examples, speaker examples) with CoGen's loss; data sharing adds successful turns of
     each role to the other role's data (negatives are not shared)."""
-    lis, spk = [], []
-    for g in speaker_games:
-        spk.append({"utt": g["utt"], "objs": g["objs"], "target": g["target"], "mode": "cogen",
-                    "r": float(g["reward"]), "logp_dep": g["logprob"]})
-        if data_sharing and g["reward"] > 0:
-            lis.append({"utt": g["utt"], "objs": g["objs"], "action": g["target"], "mode": "cogen", "r": 1.0,
-                        "logp_dep": None})
-    for g in listener_games:
-        lis.append({"utt": g["utt"], "objs": g["objs"], "action": g["pick"], "mode": "cogen",
-                    "r": float(g["reward"]), "logp_dep": g["logprob"]})
-        if data_sharing and g["reward"] > 0:
-            spk.append({"utt": g["utt"], "objs": g["objs"], "target": g["pick"], "mode": "cogen", "r": 1.0,
-                        "logp_dep": None})
+    lis: list[dict] = []
+    spk: list[dict] = []
+    for games, own, other, own_key, other_key, picked in ((speaker_games, spk, lis, "target", "action", "target"),
+                                                          (listener_games, lis, spk, "action", "target", "pick")):
+        for g in games:
+            base = {"utt": g["utt"], "objs": g["objs"]}
+            own.append(base | {own_key: g[picked], "mode": "cogen", "r": float(g["reward"]), "logp_dep": g["logprob"]})
+            if data_sharing and g["reward"] > 0:
+                other.append(base | {other_key: g[picked], "mode": "cogen", "r": 1.0, "logp_dep": None})
     return lis, spk

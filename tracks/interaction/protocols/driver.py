@@ -24,7 +24,7 @@ Contract (protocols and the GAMES helper build on it):
 - `open_run(run_dir, protocol=..., track=..., teacher=..., ...)` creates the folder, writes (or checks
   against) RUN/interaction.json, checks the teacher against the track's allow-list, and opens ledger and
   log. Every charge must be logged in a turn line with its ledger deltas, so that the log's per-source
-  sums equal the ledger (`babylm interact-verify RUN` checks this).
+  sums equal the ledger (`babylm interact verify RUN` checks this).
 - `RoundDriver(protocol, run_dir, n_rounds).run()` persists RUN/state.json atomically after each step:
   the last completed (round, step), the episode log's size and a ledger snapshot. A crash in any step
   resumes at that step: the episode log is cut back and the ledger rolled back to the last boundary.
@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -48,20 +49,22 @@ from pathlib import Path
 from typing import Any
 
 from babylm.errors import BabyLMError
+from babylm.io import atomic_write_text, dump_json, read_json
 from babylm.tracks.interaction.accounting.episodes import EpisodeLog
-from babylm.tracks.interaction.accounting.word_ledger import (
-    BudgetExceededError,
-    InteractionLedger,
-    write_json_atomic,
+from babylm.tracks.interaction.accounting.formats import (
+    InteractionRun,
+    InteractionSummary,
+    read_format,
+    write_private_json,
 )
-from babylm.tracks.interaction.teachers.base import Teacher, check_teacher_allowed
+from babylm.tracks.interaction.accounting.word_ledger import BudgetExceededError, InteractionLedger
+from babylm.tracks.interaction.protocols import protocol_modules
+from babylm.tracks.interaction.teachers import Teacher, check_teacher_allowed
 from babylm.tracks.rules import Track
 
 STEPS: tuple[str, ...] = ("deploy", "decode", "aggregate", "train", "evaluate")
 STATE_FORMAT = "babylm.interaction_state/1"
-RUN_FORMAT = "babylm.interaction_run/1"
 RUN_FILE = "interaction.json"  # run.json is left to the training-run format (babylm.run/1)
-SUMMARY_FORMAT = "babylm.interaction_summary/1"
 EPISODES_FILE = "episodes.jsonl"
 
 
@@ -126,21 +129,16 @@ def register_protocol(name: str, factory: ProtocolFactory) -> ProtocolFactory:
     return factory
 
 
-# Modules of the protocols package that are machinery, not protocols.
-_NOT_PROTOCOLS = {"__init__", "driver", "lm_student", "refgame_base"}
-
-
 def known_protocols() -> list[str]:
     """Registered names plus the protocol modules of this package."""
-    here = Path(__file__).parent
-    return sorted(set(_PROTOCOLS) | {p.stem for p in here.glob("*.py")} - _NOT_PROTOCOLS)
+    return sorted(set(_PROTOCOLS) | set(protocol_modules()))
 
 
 def get_protocol(name: str) -> ProtocolFactory:
     """The factory for `name`, importing babylm.tracks.interaction.protocols.<name> on first use."""
     if name not in _PROTOCOLS:
         mod = f"babylm.tracks.interaction.protocols.{name}"
-        if name.isidentifier() and name not in _NOT_PROTOCOLS and (Path(__file__).parent / f"{name}.py").is_file():
+        if name in protocol_modules():  # a file check, so an ImportError inside a protocol is not hidden
             importlib.import_module(mod)
         if name not in _PROTOCOLS:
             raise BabyLMError(
@@ -179,17 +177,15 @@ def open_run(
     }
     run_json = run_dir / RUN_FILE
     if run_json.is_file():
-        try:
-            old = json.loads(run_json.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            raise BabyLMError(f"{run_json} is not valid JSON") from None
-        diff = [k for k, v in ident.items() if json.dumps(old.get(k), sort_keys=True) != json.dumps(v, sort_keys=True)]
+        old = InteractionRun.read(run_json)
+        before = old.identity()
+        diff = [k for k, v in ident.items() if dump_json(before.get(k), sort_keys=True) != dump_json(v, sort_keys=True)]
         if diff:
             raise BabyLMError(
                 f"{run_dir} holds a different interaction run ({', '.join(diff)} differ)",
                 hint="resume with the same settings or pass a new --out folder",
             )
-        run_id = old["run_id"]
+        run_id = old.run_id
     else:
         if run_dir.is_dir() and any(run_dir.iterdir()):
             # never start over inside someone else's folder (a training run's ledger and checkpoints)
@@ -197,7 +193,7 @@ def open_run(
                               hint="pass a new or empty --out folder")
         run_dir.mkdir(parents=True, exist_ok=True)
         run_id = f"{protocol}-{secrets.token_hex(4)}"
-        write_json_atomic(run_json, {"format": RUN_FORMAT, "run_id": run_id, **ident})
+        InteractionRun(run_id=run_id, **ident).write(run_json)
     ledger = InteractionLedger(track, run_dir, rewards_as_words=rewards_as_words)
     log = EpisodeLog(run_dir / EPISODES_FILE, run=run_id)
     return RunContext(run_dir, run_id, track, teacher, seed, ledger, log, variant, options, n_rounds, device)
@@ -224,13 +220,7 @@ class RoundDriver:
         if not self.state_path.is_file():
             return {"format": STATE_FORMAT, "protocol": self.protocol.name, "last": None, "log_size": 0,
                     "ledger": None, "metrics": [], "stopped": None}
-        try:
-            state = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            raise BabyLMError(f"{self.state_path} is not valid JSON") from None
-        if state.get("format") != STATE_FORMAT:
-            raise BabyLMError(f"{self.state_path}: field 'format' is {state.get('format')!r}, expected {STATE_FORMAT}")
-        return state
+        return read_format(self.state_path, STATE_FORMAT, "interaction state")
 
     def _save_state(self, state: dict[str, Any], event: str = "step") -> None:
         self.ctx.log.flush()
@@ -242,29 +232,21 @@ class RoundDriver:
         self.ctx.ledger.save(fsync=True)
         state["log_size"] = self.ctx.log.size()
         state["ledger"] = self.ctx.ledger.snapshot()
-        write_json_atomic(self.state_path, state)
+        write_private_json(self.state_path, state)
 
     def _write_outputs(self, state: dict[str, Any]) -> None:
-        lines = "".join(json.dumps(m, sort_keys=True) + "\n" for m in state["metrics"])
-        tmp = self.run_dir / ".metrics.jsonl.tmp"
-        tmp.write_text(lines, encoding="utf-8")
-        tmp.replace(self.run_dir / "metrics.jsonl")
+        lines = "".join(json.dumps(m, sort_keys=True, allow_nan=False) + "\n" for m in state["metrics"])
+        atomic_write_text(self.run_dir / "metrics.jsonl", lines)
         variants: dict[str, list[float | None]] = {}
         for m in state["metrics"]:
             per = m.get("variants") or {self.protocol.variant: m.get(self.protocol.primary_metric)}
             for v, val in per.items():
                 variants.setdefault(v, []).append(val)
-        summary = {
-            "format": SUMMARY_FORMAT,
-            "protocol": self.protocol.name,
-            "run_id": self.ctx.run_id,
-            "track": self.ctx.track.key,
-            "metric": self.protocol.primary_metric,
-            "rounds": len(state["metrics"]),
-            "variants": variants,
-            "ledger": self.ctx.ledger.totals(),
-        }
-        write_json_atomic(self.run_dir / "summary.json", summary)
+        InteractionSummary(
+            protocol=self.protocol.name, run_id=self.ctx.run_id, track=self.ctx.track.key,
+            metric=self.protocol.primary_metric, rounds=len(state["metrics"]), variants=variants,
+            ledger=self.ctx.ledger.totals(),
+        ).write(self.run_dir / "summary.json")
 
     # ------------------------------------------------------------------ run
     def _todo(self, last: tuple[int, str] | None) -> list[tuple[int, str]]:
@@ -308,7 +290,7 @@ class RoundDriver:
         if finish is not None:
             finish("completed")
         self._write_outputs(state)
-        return json.loads((self.run_dir / "summary.json").read_text(encoding="utf-8"))
+        return InteractionSummary.read(self.run_dir / "summary.json").to_dict()
 
     def _run_steps(self, todo: list[tuple[int, str]], state: dict[str, Any]) -> None:
         from rich.progress import Progress
@@ -342,12 +324,18 @@ class RoundDriver:
             p.decode(round_)
         elif step == "aggregate":
             data = p.aggregate(round_)
-            write_json_atomic(round_dir / "data.json", {"round": round_, "data": data}, fsync=True)
+            write_private_json(round_dir / "data.json", {"round": round_, "data": data})
         elif step == "train":
-            data = json.loads((round_dir / "data.json").read_text(encoding="utf-8"))["data"]
+            data = read_json(round_dir / "data.json", what="round data")["data"]
             p.train(round_, data)
         elif step == "evaluate":
-            metrics = dict(p.evaluate(round_))
+            metrics = _finite(dict(p.evaluate(round_)))
             metrics = {"round": round_} | metrics | {"ledger": self.ctx.ledger.totals()}
             state["metrics"] = [m for m in state["metrics"] if m["round"] != round_] + [metrics]
             self._write_outputs(state)
+
+
+def _finite(metrics: dict[str, Any]) -> dict[str, Any]:
+    """Metrics with NaN/inf values as None: the run's files are strict JSON (e.g. a held-out log-prob
+    over no windows is NaN)."""
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in metrics.items()}

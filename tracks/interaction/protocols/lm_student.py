@@ -13,7 +13,7 @@ corpus_words, n_layer, n_embd, n_head, n_positions, vocab_size (the locally trai
 student (a saved HF folder to start from instead of a fresh GPT-2),
 threads (torch CPU threads; default 1: tiny models run ~10x faster single-threaded on a busy machine;
 0 leaves torch's default, better for real-size students on CPU).
-The student runs on `run.device` ("cpu" or "cuda", from `babylm interact --device`).
+The student runs on `run.device` ("cpu" or "cuda", from `babylm interact run --device`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from babylm.errors import BabyLMError
+from babylm.io import atomic_write_text
 from babylm.tracks.interaction.protocols.driver import InteractionProtocol, RunContext
 from babylm.tracks.interaction.students.policy import (
     corpus_text,
@@ -186,14 +187,14 @@ class StudentProtocol(InteractionProtocol):
         else:
             src = self.run.run_dir / "corpus" / "corpus.txt"
             src.parent.mkdir(parents=True, exist_ok=True)
-            src.write_text(self.text, encoding="utf-8")
+            atomic_write_text(src, self.text)
         manifest = build_manifest([src], self.run.track, root=self.run.run_dir, workers=1)
         write_manifest(manifest, self.run.run_dir / "data_manifest.json")
 
     def _write_run_json(self, status: str) -> None:
         """RUN/run.json in the training-run shape (babylm.run/1 fields) plus the teacher and the protocol."""
         from babylm import __version__
-        from babylm.tracks.interaction.accounting.word_ledger import write_json_atomic
+        from babylm.tracks.interaction.accounting.formats import InteractionRunInfo
 
         tr, led, tl, cfg = self.run.track, self.run.ledger, self.tledger, self.model.config
         teacher = self.run.teacher
@@ -212,7 +213,7 @@ class StudentProtocol(InteractionProtocol):
         if tl is not None:
             info |= {"tokens_seen": tl.tokens, "steps": tl.steps, "train_flops": tl.flops,
                      "flops_per_token": tl.flops_per_token, "checkpoints": dict(tl.checkpoints)}
-        write_json_atomic(self.run.run_dir / "run.json", info)
+        InteractionRunInfo.model_validate(info).write(self.run.run_dir)
 
     def restore_state(self, state: dict[str, Any] | None) -> None:
         """Driver hook, before on_resume: where the training ledger is cut back to."""

@@ -72,17 +72,9 @@ class RefGameProtocol(InteractionProtocol):
     # ------------------------------------------------------------------ plots
     def plot_progress(self, round_: int, current: dict[str, Any], keys: dict[str, str]) -> None:
         """RUN/plots/<key>.png: metric `key` per round so far (this round's value from `current`)."""
-        import json
+        from babylm.tracks.interaction.plots import plot_series, read_metrics
 
-        from babylm.tracks.interaction.plots import plot_series
-
-        rows: dict[int, dict[str, Any]] = {}
-        path = self.run.run_dir / "metrics.jsonl"
-        if path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    row = json.loads(line)
-                    rows[row["round"]] = row
+        rows = {row["round"]: row for row in read_metrics(self.run.run_dir)}
         rows[round_] = current
         order = [rows[r] for r in sorted(rows) if r <= round_]
         for key, title in keys.items():
@@ -92,7 +84,7 @@ class RefGameProtocol(InteractionProtocol):
     # ------------------------------------------------------------------ episode log
     def charge_seed_corpus(self, texts: list[str]) -> None:
         """Charge the seed demonstrations as "corpus" and log them as one turn (role "corpus", round 0), so
-        the episode log's per-source sums equal the word ledger (`babylm interact-verify`)."""
+        the episode log's per-source sums equal the word ledger (`babylm interact verify`)."""
         deltas = self.run.ledger.charge_turn({"corpus": texts}, episode="seed")
         self.run.log.append({
             "round": 0, "episode": "seed", "turn": 0, "role": "corpus", "inputs": texts,

@@ -32,7 +32,7 @@ from babylm.tracks.interaction.accounting.word_ledger import count_words
 from babylm.tracks.interaction.protocols.driver import RunContext, register_protocol
 from babylm.tracks.interaction.protocols.lm_student import StudentProtocol
 from babylm.tracks.interaction.students.policy import completion_logprobs, sample
-from babylm.tracks.interaction.teachers.base import DEFAULT_RUBRIC, RUBRIC_MAX, SCORE_PROMPT, ScriptedTeacher
+from babylm.tracks.interaction.teachers import DEFAULT_RUBRIC, RUBRIC_MAX, SCORE_PROMPT, ScriptedTeacher
 
 
 def reinforce_loss(logps: Any, rewards: Any, baseline: float) -> Any:

@@ -30,7 +30,8 @@ from __future__ import annotations
 from typing import Any
 
 from babylm.errors import BabyLMError
-from babylm.tracks.interaction.accounting.word_ledger import write_json_atomic
+from babylm.io import read_json
+from babylm.tracks.interaction.accounting.formats import write_private_json
 from babylm.tracks.interaction.games.decoding import StudentDecoder, TeacherDecoder, decoder_accuracy
 from babylm.tracks.interaction.games.respect import (
     RespectWorld,
@@ -159,14 +160,12 @@ class RespectProtocol(RefGameProtocol):
                 "ledger": ledger, "seed": self.run.seed,
             })
             labels[f"{t['episode']}/{t['turn']}"] = d.label
-        write_json_atomic(self.run.run_dir / "rounds" / str(round_) / "decoded.json",
+        write_private_json(self.run.run_dir / "rounds" / str(round_) / "decoded.json",
                           {"mode": self.mode, "decoder": dec.name, "labels": labels})
 
     def _decoded(self, round_: int) -> dict[str, int | None]:
-        import json
-
         path = self.run.run_dir / "rounds" / str(round_) / "decoded.json"
-        return json.loads(path.read_text(encoding="utf-8"))["labels"]
+        return read_json(path, what="decoded labels")["labels"]
 
     def aggregate(self, round_: int) -> Any:
         examples: list[dict] = []

@@ -42,7 +42,7 @@ from babylm.tracks.interaction.accounting.word_ledger import count_words
 from babylm.tracks.interaction.protocols.driver import RunContext, register_protocol
 from babylm.tracks.interaction.protocols.lm_student import StudentProtocol
 from babylm.tracks.interaction.students.policy import completion_logprobs, sample
-from babylm.tracks.interaction.teachers.base import CORRECT_PROMPT, ScriptedTeacher
+from babylm.tracks.interaction.teachers import CORRECT_PROMPT, ScriptedTeacher
 
 VARIANTS = ("default", "simpo", "no-feedback")
 

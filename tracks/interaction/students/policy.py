@@ -7,7 +7,6 @@ on the demo corpus; nothing is downloaded.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -47,8 +46,8 @@ def tiny_gpt2(tokenizer: Any, *, n_layer: int = 2, n_embd: int = 64, n_head: int
     return GPT2LMHeadModel(cfg)
 
 
-def save_policy(model: Any, tokenizer: Any, out_dir: str | Path, extra_json: dict[str, Any] | None = None) -> Path:
-    """Save model + tokenizer (+ `extra_json` {file name: data}) into `out_dir` atomically (temp folder, rename)."""
+def save_policy(model: Any, tokenizer: Any, out_dir: str | Path) -> Path:
+    """Save model + tokenizer into `out_dir` atomically (a temporary folder beside it, then a rename)."""
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # "Writing model shards" bars would flood the run's output
@@ -58,8 +57,12 @@ def save_policy(model: Any, tokenizer: Any, out_dir: str | Path, extra_json: dic
     tmp.mkdir(parents=True)
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
-    for fname, data in (extra_json or {}).items():
-        (tmp / fname).write_text(json.dumps(data, indent=1), encoding="utf-8")
+    return replace_dir(tmp, out_dir)
+
+
+def replace_dir(tmp: Path, out_dir: Path) -> Path:
+    """Put the finished folder `tmp` in the place of `out_dir` (any old one is removed first). A crash
+    between the two leaves no `out_dir` but the complete `tmp`; readers never see a half-written one."""
     if out_dir.exists():
         shutil.rmtree(out_dir)
     os.replace(tmp, out_dir)

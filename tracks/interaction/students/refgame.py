@@ -21,8 +21,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from babylm.errors import BabyLMError
+from babylm.io import atomic_write_bytes, atomic_write_text, read_json
 from babylm.tracks.interaction.games.world import LETTERS, Lexicon, tokenize
 
 if TYPE_CHECKING:
@@ -33,6 +37,31 @@ LABEL_WORDS = ("negative", "neutral", "positive")  # index = label + 1
 STATE_WORDS = ("selected", "last")
 FRAME_WORDS = ("action", "reply", "select", "deselect")
 STUDENT_FORMAT = "babylm.refgame_student/1"
+
+
+class StudentFile(BaseModel):
+    """student.json (`babylm.refgame_student/1`): the student's shape and vocabulary; the weights are
+    model.safetensors beside it. Written as `json.dumps` writes it (", " and ": "), as always."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["babylm.refgame_student/1"] = STUDENT_FORMAT
+    config: dict[str, int]
+    vocab: list[str]
+
+    @classmethod
+    def read(cls, path: Path) -> StudentFile:
+        data = read_json(path, what="student.json")
+        fmt = data.get("format") if isinstance(data, dict) else None
+        if fmt != STUDENT_FORMAT:
+            raise BabyLMError(f"{path}: field 'format' is {fmt!r}, expected {STUDENT_FORMAT}")
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise BabyLMError(f"{path}: not a {STUDENT_FORMAT} file ({exc.errors()[0]['msg']})") from None
+
+    def write(self, path: Path) -> None:
+        atomic_write_text(path, json.dumps(self.model_dump()))
 
 
 class Vocab:
@@ -234,35 +263,24 @@ class Student:
     # --- persistence ---------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
         """model.safetensors + student.json (vocab, config), each written atomically."""
-        import os
+        from safetensors.torch import save
 
-        from safetensors.torch import save_file
-
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / "model.safetensors.tmp"
-        save_file({k: v.contiguous() for k, v in self.model.state_dict().items()}, str(tmp))
-        os.replace(tmp, folder / "model.safetensors")
-        meta = {"format": STUDENT_FORMAT, "config": self.model.config, "vocab": self.vocab.itos}
-        tmpj = folder / "student.json.tmp"
-        tmpj.write_text(json.dumps(meta))
-        os.replace(tmpj, folder / "student.json")
+        weights = save({k: v.contiguous() for k, v in self.model.state_dict().items()})
+        atomic_write_bytes(folder / "model.safetensors", weights)
+        StudentFile(config=self.model.config, vocab=self.vocab.itos).write(folder / "student.json")
 
     @classmethod
     def load(cls, folder: Path) -> Student:
         from safetensors.torch import load_file
 
-        from babylm.errors import BabyLMError
-
         meta_path = folder / "student.json"
         if not meta_path.is_file():
             raise BabyLMError(f"no student.json in {folder}", "point at a folder written by Student.save")
-        meta = json.loads(meta_path.read_text())
-        if meta.get("format") != STUDENT_FORMAT:
-            raise BabyLMError(f"{meta_path}: field 'format' is {meta.get('format')!r}, expected {STUDENT_FORMAT}")
+        meta = StudentFile.read(meta_path)
         vocab = Vocab([])
-        vocab.itos = list(meta["vocab"])
+        vocab.itos = list(meta.vocab)
         vocab.stoi = {w: i for i, w in enumerate(vocab.itos)}
-        model = _student_class()(**meta["config"])
+        model = _student_class()(**meta.config)
         model.load_state_dict(load_file(str(folder / "model.safetensors")))
         model.eval()
         return cls(vocab, model)

@@ -1,6 +1,6 @@
-"""Teachers: text in, text out only.
+"""The teacher contract: text in, text out only; the rubric parser and the allow-list check.
 
-Contract (protocols and the GAMES helper build on it):
+Contract (protocols and the games build on it):
 
 - `Teacher` (ABC) has `model_id: str` and `n_params: int | None` and four public methods, each returning
   plain `str` (or a `ScoreResult` whose fields are text and a float):
@@ -13,12 +13,10 @@ Contract (protocols and the GAMES helper build on it):
     - `respond(state: dict) -> str`: a simulated partner's next utterance for a game state.
   Backends implement the `_generate/_correct/_score_raw/_respond` hooks; the public methods check that
   only `str` comes back, so weights, hidden states and distributions cannot reach the student.
-- Backends: `LocalHFTeacher(model_dir)` (a transformers causal LM), `OpenAICompatTeacher(base_url, model)`
-  (vLLM, TGI, llama.cpp servers: POST /v1/completions or /v1/chat/completions), `ScriptedTeacher(rules)`
-  (deterministic, for tests).
+- Backends (sibling modules): `scripted.ScriptedTeacher(rules)` (deterministic, for tests),
+  `local.LocalHFTeacher(model_dir)` (a transformers causal LM), `http.OpenAICompatTeacher(base_url, model)`
+  (vLLM, TGI, llama.cpp servers: POST /v1/completions or /v1/chat/completions); `factory.make_teacher`.
 - `check_teacher_allowed(model_id, track, n_params)` enforces the edition's allow-list.
-- `make_teacher(spec)` parses the CLI form: "scripted", "local:PATH", "http://HOST:PORT[/v1]"
-  (`chat=True`: chat endpoint for HTTP, chat template + instructions for a local instruct model).
 """
 
 from __future__ import annotations
@@ -26,9 +24,8 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from babylm.errors import BabyLMError
@@ -153,240 +150,3 @@ def check_teacher_allowed(model_id: str, track: Track, n_params: int | None = No
         else:
             size += f" (this one has {n_params:,})"
     raise BabyLMError(f"teacher {model_id!r} is not allowed on {track.key}; allowed: {allowed}{size}")
-
-
-# --------------------------------------------------------------------------- scripted
-
-
-def _default_correct(context: str, student_text: str) -> str:
-    words = student_text.split() or context.split()[-3:] or ["the"]
-    out = " ".join(words)
-    return out[0].upper() + out[1:] if out else out
-
-
-def _default_score(context: str, student_text: str, rubric: tuple[str, ...]) -> str:
-    n = len(student_text.split())
-    level = 0 if n == 0 else min(RUBRIC_MAX, 1 + len(set(student_text.split())) * 2 // max(n, 1))
-    return "\n".join(f"{name}: {level}" for name in rubric)
-
-
-class ScriptedTeacher(Teacher):
-    """A deterministic teacher for tests: `rules` maps method names to callables (or fixed strings).
-
-    Keys: "generate" (prompt, max_words), "correct" (context, student_text), "score" (context,
-    student_text, rubric) -> raw text, "respond" (state). Missing keys use simple defaults: correct
-    capitalises the student's text, score rates lexical variety, generate repeats the prompt's last words.
-    Scripted teachers count as size 0, so the "any LM under 1B" rule admits them.
-    """
-
-    def __init__(self, rules: dict[str, Callable[..., str] | str] | None = None, model_id: str = "scripted") -> None:
-        self.rules = dict(rules or {})
-        self.model_id = model_id
-        self.n_params = 0
-
-    def _rule(self, key: str, default: Callable[..., str], *args: Any) -> str:
-        rule = self.rules.get(key, default)
-        return rule if isinstance(rule, str) else rule(*args)
-
-    def _generate(self, prompt: str, max_words: int) -> str:
-        return self._rule("generate", lambda p, k: " ".join((p.split() or ["the"])[-k:]), prompt, max_words)
-
-    def _correct(self, context: str, student_text: str) -> str:
-        return self._rule("correct", _default_correct, context, student_text)
-
-    def _score_raw(self, context: str, student_text: str, rubric: tuple[str, ...]) -> str:
-        return self._rule("score", _default_score, context, student_text, rubric)
-
-    def _respond(self, state: dict[str, Any]) -> str:
-        return self._rule("respond", lambda s: "ok", state)
-
-
-# --------------------------------------------------------------------------- local transformers
-
-
-class LocalHFTeacher(Teacher):
-    """A causal LM from a local folder (config.json + weights + tokenizer), loaded offline.
-
-    `instruct=False` (a base LM, like the tiny test teacher): `correct` is the teacher's own continuation
-    of the context (the baseline's fallback for gibberish), since a base LM cannot follow the correction
-    instruction; `score` still asks with the rubric prompt and usually fails to parse (logged as such).
-    `instruct=True`: prompts go through the tokenizer's chat template when it has one.
-    """
-
-    def __init__(
-        self,
-        model_dir: str | Path,
-        *,
-        model_id: str | None = None,
-        temperature: float = 0.0,
-        seed: int = 0,
-        device: str = "cpu",
-        instruct: bool = False,
-    ) -> None:
-        model_dir = Path(model_dir)
-        if not (model_dir / "config.json").is_file():
-            raise BabyLMError(f"no config.json in teacher folder {model_dir}", hint="pass a saved HF model folder")
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-
-        # on a GPU keep the checkpoint's own dtype (bf16 for Llama/Qwen); CPU runs in float32
-        extra = {"dtype": "auto"} if device != "cpu" else {}
-        self.model = AutoModelForCausalLM.from_pretrained(model_dir, local_files_only=True, **extra).to(device).eval()
-        self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-        self.model_id = model_id or f"local:{model_dir.resolve()}"
-        self.n_params = sum(p.numel() for p in self.model.parameters())
-        self.temperature = temperature
-        self.seed = seed
-        self.device = device
-        self.instruct = instruct
-        self._calls = 0
-
-    def _correct(self, context: str, student_text: str) -> str:
-        if self.instruct:
-            return super()._correct(context, student_text)
-        return self._generate(context, max(8, 2 * len(student_text.split())))
-
-    def _generate(self, prompt: str, max_words: int) -> str:
-        import torch
-
-        tok = self.tokenizer
-        if self.instruct and getattr(tok, "chat_template", None):
-            prompt = tok.apply_chat_template(
-                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
-            )
-        limit = int(getattr(self.model.config, "max_position_embeddings", None) or self.model.config.n_positions)
-        ids = tok(prompt, return_tensors="pt").input_ids[:, -(limit // 2) :]
-        max_new = max(1, min(2 * max_words + 4, limit - ids.shape[1]))
-        self._calls += 1
-        torch.manual_seed(self.seed + self._calls)
-        with torch.no_grad():
-            out = self.model.generate(
-                ids.to(self.device),
-                attention_mask=torch.ones_like(ids).to(self.device),
-                max_new_tokens=max_new,
-                # a base LM tends to stop at once after a prompt it never saw: ask for some text
-                min_new_tokens=None if self.instruct else min(max_new, max_words),
-                do_sample=self.temperature > 0,
-                temperature=self.temperature if self.temperature > 0 else None,
-                top_p=None,
-                top_k=None,
-                pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id,
-            )
-        text = tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
-        return truncate_words(text, max_words)
-
-
-# --------------------------------------------------------------------------- OpenAI-compatible HTTP
-
-
-class OpenAICompatTeacher(Teacher):
-    """A model behind an OpenAI-compatible server (vLLM, TGI, llama.cpp).
-
-    `chat=False` posts to {base_url}/v1/completions with a plain prompt; `chat=True` posts one user
-    message to {base_url}/v1/chat/completions. Sampling is greedy (temperature 0) unless told otherwise.
-    A busy or restarting server (HTTP 429/5xx, connection refused, timeout) is retried `retries` times
-    with exponential back-off from `backoff_s`; then the error is a BabyLMError.
-    """
-
-    def __init__(
-        self,
-        base_url: str,
-        model: str,
-        api_key: str | None = None,
-        timeout: float = 60.0,
-        *,
-        chat: bool = False,
-        temperature: float = 0.0,
-        n_params: int | None = None,
-        retries: int = 2,
-        backoff_s: float = 1.0,
-    ) -> None:
-        base = base_url.rstrip("/")
-        if base.endswith("/v1"):
-            base = base[:-3]
-        self.base_url = base
-        self.model_id = model
-        self.api_key = api_key
-        self.timeout = timeout
-        self.chat = chat
-        self.temperature = temperature
-        self.n_params = n_params
-        self.retries = retries
-        self.backoff_s = backoff_s
-
-    def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        import urllib.error
-        import urllib.request
-
-        req = urllib.request.Request(
-            self.base_url + path,
-            data=json.dumps(payload).encode("utf-8"),
-            headers={"Content-Type": "application/json"}
-            | ({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}),
-            method="POST",
-        )
-        import time
-
-        for attempt in range(self.retries + 1):
-            last_try = attempt == self.retries
-            try:
-                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                    return json.loads(resp.read().decode("utf-8"))
-            except urllib.error.HTTPError as exc:
-                body = exc.read().decode("utf-8", "replace")[:200]
-                if exc.code in (429, 500, 502, 503, 504) and not last_try:  # busy or restarting: retry
-                    time.sleep(self.backoff_s * 2**attempt)
-                    continue
-                raise BabyLMError(f"teacher server {self.base_url}{path} answered {exc.code}: {body}") from None
-            except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                if not last_try:
-                    time.sleep(self.backoff_s * 2**attempt)
-                    continue
-                raise BabyLMError(
-                    f"cannot reach teacher server {self.base_url}: {exc}",
-                    hint="start the server (vLLM, TGI, llama.cpp) or check --teacher",
-                ) from None
-            except json.JSONDecodeError:
-                raise BabyLMError(f"teacher server {self.base_url}{path} did not answer JSON") from None
-        raise AssertionError("unreachable")
-
-    def _generate(self, prompt: str, max_words: int) -> str:
-        max_tokens = 2 * max_words + 8
-        if self.chat:
-            data = self._post(
-                "/v1/chat/completions",
-                {"model": self.model_id, "messages": [{"role": "user", "content": prompt}],
-                 "max_tokens": max_tokens, "temperature": self.temperature},
-            )
-            try:
-                text = data["choices"][0]["message"]["content"]
-            except (KeyError, IndexError, TypeError):
-                raise BabyLMError(f"teacher server answer has no choices[0].message.content: {str(data)[:200]}") from None
-        else:
-            data = self._post(
-                "/v1/completions",
-                {"model": self.model_id, "prompt": prompt, "max_tokens": max_tokens,
-                 "temperature": self.temperature},
-            )
-            try:
-                text = data["choices"][0]["text"]
-            except (KeyError, IndexError, TypeError):
-                raise BabyLMError(f"teacher server answer has no choices[0].text: {str(data)[:200]}") from None
-        return truncate_words(str(text), max_words)
-
-
-def make_teacher(
-    spec: str, *, model: str | None = None, seed: int = 0, api_key: str | None = None, chat: bool = False,
-    device: str = "cpu",
-) -> Teacher:
-    """Build a teacher from its CLI form: "scripted", "local:PATH" or "http(s)://HOST:PORT[/v1]"."""
-    if spec == "scripted":
-        return ScriptedTeacher()
-    if spec.startswith("local:"):
-        return LocalHFTeacher(spec[len("local:") :], seed=seed, model_id=model, instruct=chat, device=device)
-    if spec.startswith(("http://", "https://")):
-        if not model:
-            raise BabyLMError("an HTTP teacher needs its model id (--teacher-model NAME)")
-        return OpenAICompatTeacher(spec, model, api_key=api_key, chat=chat)
-    raise BabyLMError(
-        f"unknown teacher {spec!r}", hint="use scripted, local:PATH or http://HOST:PORT (with --teacher-model)"
-    )

@@ -4,8 +4,9 @@ Load by path, offline: `evaluate.load(babylm.evaluation.hf_metrics_path("accurac
 The arithmetic is babylm.evaluation.metrics.accuracy (the same code the harness's tasks use).
 """
 
-import datasets
 import evaluate
+
+from babylm.evaluation.metrics import hf
 
 _DESCRIPTION = """Accuracy of arg-max predictions over candidate log-probabilities, macro-averaged over
 sub-tasks when `subtasks` is given. A tie at the top that includes the gold candidate scores 0.5
@@ -29,17 +30,7 @@ _CITATION = """@misc{babylm_harness, title={babylm: a harness for BabyLM-style s
 
 
 class AccuracyWithTies(evaluate.Metric):
-    def _info(self):
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS,
-            features=datasets.Features(
-                {"predictions": datasets.Sequence(datasets.Value("float64")), "references": datasets.Value("int64")}
-            ),
-        )
+    _info = hf.info_method(_DESCRIPTION, _CITATION, _KWARGS, predictions="float64", references="int64", sequence=True)
 
     def _compute(self, predictions, references, subtasks=None, compat="babylm"):
-        from babylm.evaluation.metrics.hf import accuracy_with_ties
-
-        return accuracy_with_ties(predictions, references, subtasks=subtasks, compat=compat)
+        return hf.accuracy_with_ties(predictions, references, subtasks=subtasks, compat=compat)

@@ -4,8 +4,9 @@ Load by path, offline: `evaluate.load(babylm.evaluation.hf_metrics_path("aoa_fit
 The arithmetic is babylm.evaluation.metrics.human.aoa_correlation (scipy sigmoid fits).
 """
 
-import datasets
 import evaluate
+
+from babylm.evaluation.metrics import hf
 
 _DESCRIPTION = """For each word, a sigmoid a/(1+exp(-b(x-c)))+d is fitted to its -surprisal over
 checkpoints (x = log10(words seen + 1)); the model AoA is the midpoint c. The score is Pearson's r
@@ -26,17 +27,7 @@ author={Chang, Tyler A. and Bergen, Benjamin K.}, journal={TACL}, volume={10}, y
 
 
 class AoAFit(evaluate.Metric):
-    def _info(self):
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS,
-            features=datasets.Features(
-                {"predictions": datasets.Sequence(datasets.Value("float64")), "references": datasets.Value("float64")}
-            ),
-        )
+    _info = hf.info_method(_DESCRIPTION, _CITATION, _KWARGS, predictions="float64", references="float64", sequence=True)
 
     def _compute(self, predictions, references, words_seen=None, words=None):
-        from babylm.evaluation.metrics.hf import aoa_fit
-
-        return aoa_fit(predictions, references, words_seen=words_seen, words=words)
+        return hf.aoa_fit(predictions, references, words_seen=words_seen, words=words)

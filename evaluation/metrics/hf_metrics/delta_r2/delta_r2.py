@@ -4,8 +4,9 @@ Load by path, offline: `evaluate.load(babylm.evaluation.hf_metrics_path("delta_r
 The arithmetic is babylm.evaluation.metrics.human.delta_r2 (statsmodels OLS).
 """
 
-import datasets
 import evaluate
+
+from babylm.evaluation.metrics import hf
 
 _DESCRIPTION = """Baseline: reference ~ baseline predictors + their pairwise interactions (OLS); full
 model: baseline + prediction (surprisal). Reports R^2 of both, their difference, and the score
@@ -27,17 +28,7 @@ journal={Behavior Research Methods}, year={2023}}"""
 
 
 class DeltaR2(evaluate.Metric):
-    def _info(self):
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS,
-            features=datasets.Features(
-                {"predictions": datasets.Value("float64"), "references": datasets.Value("float64")}
-            ),
-        )
+    _info = hf.info_method(_DESCRIPTION, _CITATION, _KWARGS, predictions="float64", references="float64")
 
     def _compute(self, predictions, references, baseline=None, interactions=True):
-        from babylm.evaluation.metrics.hf import delta_r2
-
-        return delta_r2(predictions, references, baseline=baseline or {}, interactions=interactions)
+        return hf.delta_r2(predictions, references, baseline=baseline or {}, interactions=interactions)

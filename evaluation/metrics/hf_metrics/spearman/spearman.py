@@ -3,8 +3,9 @@
 Load by path, offline: `evaluate.load(babylm.evaluation.hf_metrics_path("spearman"))`.
 """
 
-import datasets
 import evaluate
+
+from babylm.evaluation.metrics import hf
 
 _DESCRIPTION = """Spearman rank correlation between predictions (e.g. P(candidate 0)) and references
 (e.g. the human share choosing candidate 0). NaN when either side is constant, unless
@@ -23,17 +24,7 @@ _CITATION = """@misc{babylm_harness, title={babylm: a harness for BabyLM-style s
 
 
 class Spearman(evaluate.Metric):
-    def _info(self):
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS,
-            features=datasets.Features(
-                {"predictions": datasets.Value("float64"), "references": datasets.Value("float64")}
-            ),
-        )
+    _info = hf.info_method(_DESCRIPTION, _CITATION, _KWARGS, predictions="float64", references="float64")
 
     def _compute(self, predictions, references, undefined_as_zero=False):
-        from babylm.evaluation.metrics.hf import spearman
-
-        return spearman(predictions, references, undefined_as_zero=undefined_as_zero)
+        return hf.spearman(predictions, references, undefined_as_zero=undefined_as_zero)

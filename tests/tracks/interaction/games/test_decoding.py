@@ -17,7 +17,7 @@ from babylm.tracks.interaction.games.decoding import (
 from babylm.tracks.interaction.games.respect import RespectWorld, seed_data
 from babylm.tracks.interaction.students.learning import FitConfig, fit
 from babylm.tracks.interaction.students.refgame import Student, Vocab
-from babylm.tracks.interaction.teachers.base import ScriptedTeacher
+from babylm.tracks.interaction.teachers import ScriptedTeacher
 
 
 def test_parse_label_first_label_word_and_binary_mapping() -> None:

@@ -129,13 +129,13 @@ def test_unknown_treatment_is_a_user_error(tmp_path) -> None:
 
 
 def test_cli_runs_cogen_and_reports_json(tmp_path, run_cli) -> None:
-    res = run_cli("interact", "--protocol", "cogen", "--rounds", "1", "--out", tmp_path / "c", "--track",
+    res = run_cli("interact", "run", "--protocol", "cogen", "--rounds", "1", "--out", tmp_path / "c", "--track",
                   "interaction", "--scale", "1/1000", "--variant", "baseline", "--option", "games=4",
                   "--option", "seed_examples=10", "--option", "epochs=1", "--json")
     assert res.code == 0, res.output
     report = json.loads(res.stdout)
     assert set(report["variants"]) == {"baseline/generation", "baseline/comprehension"}
-    bad = run_cli("interact", "--protocol", "cogen", "--rounds", "1", "--out", tmp_path / "d", "--track",
+    bad = run_cli("interact", "run", "--protocol", "cogen", "--rounds", "1", "--out", tmp_path / "d", "--track",
                   "interaction", "--scale", "1/1000", "--variant", "half")
     assert bad.code == 2 and "Traceback" not in bad.output
 

@@ -18,7 +18,7 @@ from babylm.tracks.interaction.protocols.driver import (
     open_run,
     register_protocol,
 )
-from babylm.tracks.interaction.teachers.base import ScriptedTeacher
+from babylm.tracks.interaction.teachers import ScriptedTeacher
 from babylm.tracks.rules import get_track
 
 TRACK = get_track("interaction").scaled(Fraction(1, 100_000))  # budget 1000 words

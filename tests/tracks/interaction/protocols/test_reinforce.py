@@ -10,7 +10,7 @@ import pytest
 from babylm.tracks.interaction.accounting.episodes import read_episodes
 from babylm.tracks.interaction.protocols.driver import RoundDriver, get_protocol, open_run
 from babylm.tracks.interaction.protocols.reinforce import reinforce_loss
-from babylm.tracks.interaction.teachers.base import ScriptedTeacher
+from babylm.tracks.interaction.teachers import ScriptedTeacher
 from babylm.tracks.rules import get_track
 
 TRACK = get_track("interaction").scaled(Fraction(1, 10_000))

@@ -15,7 +15,7 @@ from babylm.tracks.interaction.games.respect import RespectWorld, play, seed_dat
 from babylm.tracks.interaction.protocols.driver import RoundDriver, get_protocol, open_run
 from babylm.tracks.interaction.students.learning import FitConfig, _policy_loss, fit
 from babylm.tracks.interaction.students.refgame import Student, Vocab
-from babylm.tracks.interaction.teachers.base import ScriptedTeacher
+from babylm.tracks.interaction.teachers import ScriptedTeacher
 from babylm.tracks.rules import get_track
 
 TRACK = get_track("interaction").scaled(Fraction(1, 1000))  # 100k words in, 1M seen

@@ -12,7 +12,7 @@ from babylm.tracks.interaction.accounting.episodes import read_episodes
 from babylm.tracks.interaction.accounting.word_ledger import BudgetExceededError
 from babylm.tracks.interaction.protocols.driver import RoundDriver, get_protocol, open_run
 from babylm.tracks.interaction.protocols.simpo import simpo_loss
-from babylm.tracks.interaction.teachers.base import LocalHFTeacher, ScriptedTeacher
+from babylm.tracks.interaction.teachers import LocalHFTeacher, ScriptedTeacher
 from babylm.tracks.rules import get_track
 
 TRACK = get_track("interaction").scaled(Fraction(1, 10_000))  # budget 10,000 words; checkpoints every 100 seen
@@ -100,13 +100,17 @@ def _assert_stopped_cleanly(out, cap):
     return state, turns
 
 
+def _run_until_stopped(out, cap, match, **rules):
+    """Run simpo on TRACK with `rules` changed until `cap` stops it; (state, turns) as it stopped."""
+    run, driver = _run(out, dataclasses.replace(TRACK, **rules), ScriptedTeacher())
+    with pytest.raises(BudgetExceededError, match=match):
+        driver.run()
+    return _assert_stopped_cleanly(out, cap)
+
+
 def test_input_budget_stop_keeps_log_and_checkpoints(tmp_path):
     # round 0 reads ~45 input words and trains on ~100+ (chck_1M at 100 words seen); round 1 crosses 60
-    track = dataclasses.replace(TRACK, word_budget=60)
-    run, driver = _run(tmp_path / "run", track, ScriptedTeacher())
-    with pytest.raises(BudgetExceededError, match="input budget"):
-        driver.run()
-    state, turns = _assert_stopped_cleanly(tmp_path / "run", "input_budget")
+    state, turns = _run_until_stopped(tmp_path / "run", "input_budget", "input budget", word_budget=60)
     assert state["stopped"]["round"] == 1 and state["stopped"]["step"] == "deploy"
     assert {t["round"] for t in turns} == {0, 1}
     assert (tmp_path / "run" / "chck_1M" / "model.safetensors").is_file()
@@ -118,11 +122,8 @@ def test_input_budget_stop_keeps_log_and_checkpoints(tmp_path):
 
 
 def test_generation_cap_stop(tmp_path):
-    track = dataclasses.replace(TRACK, student_generation_cap=12)
-    run, driver = _run(tmp_path / "run", track, ScriptedTeacher())
-    with pytest.raises(BudgetExceededError, match="generation cap"):
-        driver.run()
-    state, turns = _assert_stopped_cleanly(tmp_path / "run", "generation_cap")
+    state, turns = _run_until_stopped(tmp_path / "run", "generation_cap", "generation cap",
+                                      student_generation_cap=12)
     assert sum(len(t["outputs"].split()) for t in turns) <= 12
 
 

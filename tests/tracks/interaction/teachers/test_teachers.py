@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from babylm.errors import BabyLMError
-from babylm.tracks.interaction.teachers.base import (
+from babylm.tracks.interaction.teachers import (
     LocalHFTeacher,
     OpenAICompatTeacher,
     ScriptedTeacher,

@@ -11,7 +11,7 @@ import pytest
 
 from babylm.errors import BabyLMError
 from babylm.leaderboard import store as store_mod
-from babylm.leaderboard.store import ScoreRow, Store, normalize_url
+from babylm.leaderboard.store import ScoreRow, Store, normalize_url, schema
 
 
 def _sub(store: Store, sid: str = "s1", **kw: object) -> None:
@@ -136,13 +136,13 @@ def test_migration_runs_once_and_a_newer_store_is_refused(tmp_path: Path, monkey
         calls.append(1)
         conn.execute(sa.text("ALTER TABLE submissions ADD COLUMN extra TEXT"))  # type: ignore[attr-defined]
 
-    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(store_mod.MIGRATIONS, 1, v1_to_v2)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(schema.MIGRATIONS, 1, v1_to_v2)
     s = Store(db)
     assert s.schema_version() == 2 and calls == [1]
     Store(db)
     assert calls == [1]  # already migrated
-    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)
     with pytest.raises(BabyLMError, match="newer than this babylm"):
         Store(db)
 
@@ -200,7 +200,7 @@ def test_schema_and_upserts_compile_for_postgresql() -> None:
     import sqlalchemy as sa
     from sqlalchemy.dialects import postgresql
 
-    _, t = store_mod._tables(sa)
+    _, t = schema.tables(sa)
     for table in t.values():
         ddl = str(sa.schema.CreateTable(table).compile(dialect=postgresql.dialect()))
         assert "CREATE TABLE" in ddl

@@ -1,0 +1,153 @@
+"""The store's tables, their version and migrations, and the one row model written to `scores`.
+
+The on-disk format is the SQL schema below, versioned by `SCHEMA_VERSION` (kept in the
+`schema_version` table); `ScoreRow` is the model every score row is validated by before it is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+SCHEMA_VERSION = 1
+
+# Order key for a score row whose checkpoint is unknown to the store and whose name is not chck_<N>M:
+# results computed across all checkpoints (AoA) sort after every checkpoint.
+ACROSS_CHECKPOINTS_KEY = 10**18
+
+# Migrations: version N -> N+1, each a function of a connection inside one transaction.
+# Version 1 is the first released schema; add entries here (and a test) when the schema changes.
+MIGRATIONS: dict[int, Callable[[Any], None]] = {}
+
+# The key of a `latest` row, and of a `scores` row (ckey = checkpoint content hash, else its name).
+LATEST_KEY = ("submission_id", "task", "subtask", "metric")
+SCORE_KEY = ("submission_id", "ckey", "task", "subtask", "metric", "task_version")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ScoreRow(BaseModel):
+    """One score: a task (subtask == "") or a sub-task of one checkpoint of one submission."""
+
+    submission_id: str
+    checkpoint: str
+    content_hash: str | None = None
+    task: str
+    subtask: str = ""
+    metric: str
+    value: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    task_version: str = "1"
+    scorer: str = ""  # backend + compat, e.g. "causal/babylm"
+    harness_version: str = ""
+    created: datetime = Field(default_factory=utcnow)
+
+
+def checkpoint_order_key(name: str, words_seen: int | None) -> int:
+    """Where a checkpoint sits in a run: its words seen, else the milestone in its name."""
+    if words_seen is not None:
+        return int(words_seen)
+    from babylm.tracks.rules import parse_checkpoint_name
+
+    try:
+        return parse_checkpoint_name(name)
+    except ValueError:
+        return ACROSS_CHECKPOINTS_KEY
+
+
+def tables(sa: Any) -> tuple[Any, dict[str, Any]]:
+    """The schema's MetaData and its tables by name (built per store: SQLAlchemy is imported lazily)."""
+    md = sa.MetaData()
+    t: dict[str, Any] = {
+        "schema_version": sa.Table(
+            "schema_version", md,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("version", sa.Integer, nullable=False),
+            sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+        ),
+        "store_state": sa.Table(
+            "store_state", md,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("revision", sa.BigInteger, nullable=False),
+        ),
+        "submissions": _submissions(sa, md),
+        "checkpoints": sa.Table(
+            "checkpoints", md,
+            sa.Column("submission_id", sa.String(200), sa.ForeignKey("submissions.submission_id"),
+                      primary_key=True),
+            sa.Column("name", sa.String(100), primary_key=True),
+            sa.Column("words_seen", sa.BigInteger, nullable=False),
+            sa.Column("train_flops", sa.Float),
+            sa.Column("content_hash", sa.String(100)),
+            sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+        ),
+        "scores": sa.Table(
+            "scores", md,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("ckey", sa.String(200), nullable=False),  # content hash, else checkpoint name
+            *_score_columns(sa),
+            sa.UniqueConstraint(*SCORE_KEY, name="uq_scores_key"),
+            sa.Index("ix_scores_curve", "submission_id", "subtask", "task"),
+        ),
+        "latest": sa.Table("latest", md, *_score_columns(sa), sa.PrimaryKeyConstraint(*LATEST_KEY)),
+        "flags": sa.Table(
+            "flags", md,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("submission_id", sa.String(200), nullable=False),
+            sa.Column("reason", sa.String(500), nullable=False),
+            sa.Column("by", sa.String(200), nullable=False),
+            sa.Column("checkpoint", sa.String(100), nullable=False),  # "" = whole submission
+            sa.Column("task", sa.String(100), nullable=False),  # "" = all tasks
+            sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+            sa.UniqueConstraint("submission_id", "reason", "checkpoint", "task", name="uq_flags_key"),
+        ),
+    }
+    return md, t
+
+
+def _submissions(sa: Any, md: Any) -> Any:
+    return sa.Table(
+        "submissions", md,
+        sa.Column("submission_id", sa.String(200), primary_key=True),
+        sa.Column("team", sa.String(200), nullable=False),
+        sa.Column("model", sa.String(200), nullable=False),
+        sa.Column("edition", sa.Integer, nullable=False),
+        sa.Column("track", sa.String(100), nullable=False),
+        sa.Column("backend", sa.String(50), nullable=False),
+        sa.Column("n_params", sa.BigInteger),
+        sa.Column("train_flops", sa.Float),
+        sa.Column("words_seen", sa.BigInteger),
+        sa.Column("teacher", sa.String(200)),
+        sa.Column("meta", sa.JSON),
+        sa.Column("validation_report", sa.JSON),
+        sa.Column("synthetic", sa.Boolean, nullable=False, default=False),
+        sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+        sa.Index("ix_submissions_board", "edition", "track"),
+    )
+
+
+def _score_columns(sa: Any) -> list[Any]:
+    """The columns `scores` and `latest` share (fresh objects per table)."""
+    return [
+        sa.Column("submission_id", sa.String(200), nullable=False),
+        sa.Column("checkpoint", sa.String(100), nullable=False),
+        sa.Column("content_hash", sa.String(100)),
+        sa.Column("task", sa.String(100), nullable=False),
+        sa.Column("subtask", sa.String(200), nullable=False),
+        sa.Column("metric", sa.String(50), nullable=False),
+        sa.Column("value", sa.Float, nullable=False),
+        sa.Column("ci_low", sa.Float),
+        sa.Column("ci_high", sa.Float),
+        sa.Column("task_version", sa.String(50), nullable=False),
+        sa.Column("scorer", sa.String(100), nullable=False),
+        sa.Column("harness_version", sa.String(50), nullable=False),
+        sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("order_key", sa.BigInteger, nullable=False),
+    ]

@@ -1,0 +1,1 @@
+"""A plugin whose task entry point names an attribute that does not exist."""
