@@ -1,25 +1,34 @@
 """Opening a store: URLs, the engine (SQLite pragmas or a PostgreSQL pool), transactions with retry,
-and creating or migrating the schema."""
+and bringing the schema to the head migration."""
 
 from __future__ import annotations
 
-import random
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from babylm.errors import BabyLMError
-from babylm.leaderboard.store import schema
+from babylm.leaderboard.store import migrate, retry, schema
+
+T = TypeVar("T")
+log = logging.getLogger("babylm.store")
+
+URL_HINT = "use sqlite:///path.db, a file path, or postgresql://user@host:port/db"
 
 
 def normalize_url(url: str | Path) -> str:
-    """'sqlite:///x.db' and 'postgresql://…' pass through; a bare path becomes a SQLite URL."""
+    """A bare path becomes a SQLite URL; 'postgresql://' (or 'postgres://') gets the psycopg 3 driver;
+    any other URL passes through."""
     s = str(url)
-    if "://" in s:
-        return s
-    return f"sqlite:///{Path(s).expanduser().resolve()}"
+    if "://" not in s:
+        return f"sqlite:///{Path(s).expanduser().resolve()}"
+    scheme, rest = s.split("://", 1)
+    if scheme in ("postgresql", "postgres"):
+        return f"postgresql+psycopg://{rest}"
+    return s
 
 
 def display_url(url: str) -> str:
@@ -33,7 +42,17 @@ def display_url(url: str) -> str:
 
 
 class StoreConnection:
-    """The engine of a store at a SQLAlchemy URL, its tables, and read/write transactions."""
+    """The engine of a store at a SQLAlchemy URL, its tables, and read/write transactions.
+
+    Write transactions are retried with exponential backoff: on SQLite while another process holds the
+    lock, on PostgreSQL while the server is unreachable or restarting (connections are pre-pinged, so
+    a pool that outlived a restart reconnects). After the last try the error is a BabyLMError."""
+
+    sqlite_tries = 30
+    pg_tries = 10
+    retry_base_s = 0.1
+    retry_max_s = 4.0
+    connect_timeout_s = 10
 
     def __init__(self, url: str | Path, *, create: bool = True) -> None:
         import sqlalchemy as sa
@@ -46,12 +65,11 @@ class StoreConnection:
         try:
             self.engine = sa.create_engine(self.url, **self._engine_args())
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ModuleNotFoundError) as exc:
-            raise BabyLMError(f"cannot open results store {display_url(self.url)!r}: {exc}",
-                              "use sqlite:///path.db, a file path, or postgresql://user@host/db") from None
+            raise BabyLMError(f"cannot open results store {display_url(self.url)!r}: {exc}", URL_HINT) from None
         if self.is_sqlite:
             self._sqlite_setup()
         self.metadata, self.t = schema.tables(sa)
-        self._ensure_schema()
+        self._ensure_schema(create)
 
     def _check_sqlite_file(self, create: bool) -> None:
         db = self.url.split("///", 1)[-1]
@@ -65,7 +83,8 @@ class StoreConnection:
     def _engine_args(self) -> dict[str, Any]:
         if self.is_sqlite:
             return {"connect_args": {"timeout": 60, "check_same_thread": False}}
-        return {"pool_pre_ping": True}
+        connect_args = {"connect_timeout": self.connect_timeout_s} if "psycopg" in self.url else {}
+        return {"pool_pre_ping": True, "connect_args": connect_args}
 
     def _sqlite_setup(self) -> None:
         from sqlalchemy import event
@@ -87,64 +106,63 @@ class StoreConnection:
 
     @contextmanager
     def _write(self) -> Iterator[Any]:
+        """One write transaction (run it inside `_retry`: the whole transaction is what is retried)."""
         with self.engine.connect().execution_options(babylm_write=True) as conn, conn.begin():
             yield conn
 
     @contextmanager
     def _read(self) -> Iterator[Any]:
-        with self.engine.connect() as conn, conn.begin():
+        """One read transaction; getting the connection is retried like a write."""
+        conn = self._retry(self.engine.connect)
+        with conn, conn.begin():
             yield conn
 
-    def _retry(self, fn: Callable[[], Any], attempts: int = 30) -> Any:
-        """Run a write transaction, retrying when another process holds the database."""
+    def _retry(self, fn: Callable[[], T]) -> T:
+        """Run `fn` (a whole, idempotent transaction), retrying transient errors with backoff."""
         sa = self._sa
-        for i in range(attempts):
+        tries = self.sqlite_tries if self.is_sqlite else self.pg_tries
+        for i in range(tries):
             try:
                 return fn()
-            except sa.exc.OperationalError as exc:
-                msg = str(exc).lower()
-                if ("locked" not in msg and "busy" not in msg) or i == attempts - 1:
+            except sa.exc.DBAPIError as exc:
+                if not self.is_sqlite and retry.is_fatal_connect(exc):
+                    raise BabyLMError(f"cannot connect to results store {display_url(self.url)}: "
+                                      f"{retry.short(exc)}", URL_HINT) from None
+                if not retry.is_transient(exc, sqlite=self.is_sqlite):
                     raise
-                time.sleep(min(2.0, 0.05 * 2**i) * (0.5 + random.random()))
+                if i == tries - 1:
+                    what = "stayed locked" if self.is_sqlite else "could not be reached"
+                    raise BabyLMError(f"results store {display_url(self.url)} {what} after {tries} tries: "
+                                      f"{retry.short(exc)}", "check that the database server is up and the "
+                                      "URL is right, then run the command again (it resumes)") from exc
+                wait = retry.backoff_s(i, base_s=self.retry_base_s, max_s=self.retry_max_s)
+                (log.debug if self.is_sqlite else log.warning)(
+                    "results store %s: %s; retrying (%d/%d) in %.1f s", display_url(self.url),
+                    retry.short(exc), i + 1, tries - 1, wait)
+                time.sleep(wait)
         raise AssertionError("unreachable")
 
-    def _ensure_schema(self) -> None:
+    def _ensure_schema(self, create: bool) -> None:
+        """Upgrade the database to the head revision, once even when several processes open it at once
+        (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock)."""
+
         def run() -> None:
             with self._write() as conn:
-                if not self._sa.inspect(conn).has_table("schema_version"):
-                    self._create_schema(conn)
-                else:
-                    self._migrate(conn)
+                if not self.is_sqlite:
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({migrate.PG_LOCK_KEY})")
+                if migrate.upgrade(conn, display_url(self.url), create=create):
+                    self._bump(conn)
 
         self._retry(run)
-
-    def _create_schema(self, conn: Any) -> None:
-        self.metadata.create_all(conn)
-        conn.execute(self.t["schema_version"].insert().values(id=1, version=schema.SCHEMA_VERSION,
-                                                               updated=schema.utcnow()))
-        conn.execute(self.t["store_state"].insert().values(id=1, revision=0))
-
-    def _migrate(self, conn: Any) -> None:
-        """Bring an existing store up to SCHEMA_VERSION (refusing one newer than this babylm)."""
-        sv = self.t["schema_version"]
-        version = conn.execute(self._sa.select(sv.c.version)).scalar_one()
-        if version > schema.SCHEMA_VERSION:
-            raise BabyLMError(
-                f"results store {display_url(self.url)} has schema version {version}, newer than this "
-                f"babylm knows ({schema.SCHEMA_VERSION})", "upgrade babylm")
-        while version < schema.SCHEMA_VERSION:
-            step = schema.MIGRATIONS.get(version)
-            if step is None:
-                raise BabyLMError(f"no migration from store schema version {version}",
-                                  "this store needs a newer/older babylm")
-            step(conn)
-            version += 1
-            conn.execute(sv.update().values(version=version, updated=schema.utcnow()))
-            self._bump(conn)
 
     def schema_version(self) -> int:
         with self._read() as conn:
             return int(conn.execute(self._sa.select(self.t["schema_version"].c.version)).scalar_one())
+
+    def revision(self) -> str | None:
+        """The Alembic revision the database is at (the head after opening)."""
+        with self._read() as conn:
+            return migrate.current(conn)
 
     def _insert(self, table: Any) -> Any:
         """The dialect's INSERT, which has ON CONFLICT clauses (SQLite and PostgreSQL)."""

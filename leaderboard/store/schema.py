@@ -1,12 +1,12 @@
 """The store's tables, their version and migrations, and the one row model written to `scores`.
 
 The on-disk format is the SQL schema below, versioned by `SCHEMA_VERSION` (kept in the
-`schema_version` table); `ScoreRow` is the model every score row is validated by before it is written.
+`schema_version` table) and by the Alembic revisions in migrations/ that create it; keep the two in
+step (tests compare them). `ScoreRow` is the model every score row is validated by before it is written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -18,9 +18,9 @@ SCHEMA_VERSION = 1
 # results computed across all checkpoints (AoA) sort after every checkpoint.
 ACROSS_CHECKPOINTS_KEY = 10**18
 
-# Migrations: version N -> N+1, each a function of a connection inside one transaction.
-# Version 1 is the first released schema; add entries here (and a test) when the schema changes.
-MIGRATIONS: dict[int, Callable[[Any], None]] = {}
+# The schema changes by Alembic revisions (migrations/versions/); a revision that changes the schema
+# bumps this number and the `schema_version` row with it (migrate.LEGACY_REVISIONS maps the versions of
+# stores made before the migrations existed).
 
 # The key of a `latest` row, and of a `scores` row (ckey = checkpoint content hash, else its name).
 LATEST_KEY = ("submission_id", "task", "subtask", "metric")

@@ -31,16 +31,16 @@ class StoreWrites(StoreConnection):
 
         def run() -> None:
             with self._write() as conn:
-                row = conn.execute(sa.select(tbl).where(tbl.c.submission_id == submission_id)).mappings().first()
                 now = utcnow()
-                if row is None:
-                    conn.execute(tbl.insert().values(submission_id=submission_id, created=now, updated=now,
-                                                     **values))
-                elif any(_jsonable(row[k]) != _jsonable(v) for k, v in values.items()):
+                ins = self._insert(tbl).values(submission_id=submission_id, created=now, updated=now, **values)
+                if conn.execute(ins.on_conflict_do_nothing(index_elements=["submission_id"])
+                                .returning(tbl.c.submission_id)).first() is None:
+                    sel = sa.select(tbl).where(tbl.c.submission_id == submission_id)
+                    row = conn.execute(sel if self.is_sqlite else sel.with_for_update()).mappings().one()
+                    if all(_jsonable(row[k]) == _jsonable(v) for k, v in values.items()):
+                        return
                     conn.execute(tbl.update().where(tbl.c.submission_id == submission_id)
                                  .values(updated=now, **values))
-                else:
-                    return
                 self._bump(conn)
 
         self._retry(run)
@@ -54,28 +54,30 @@ class StoreWrites(StoreConnection):
     def upsert_checkpoints(self, submission_id: str, checkpoints: Sequence[dict]) -> int:
         """Several checkpoints ({name, words_seen, train_flops, content_hash}) in one transaction;
         returns how many rows were created or changed."""
-        sa = self._sa
         tbl = self.t["checkpoints"]
         wanted = {c["name"]: dict(words_seen=int(c["words_seen"]), train_flops=c.get("train_flops"),
                                   content_hash=c.get("content_hash")) for c in checkpoints}
+        if not wanted:
+            return 0
+        records = [dict(submission_id=submission_id, name=n, created=utcnow(), **v) for n, v in sorted(wanted.items())]
 
         def run() -> int:
+            # one upsert: a new checkpoint goes in, a changed one is updated, an unchanged one is left
+            # alone; RETURNING gives the rows that were written (race-safe across processes)
             with self._write() as conn:
                 self._require_submission(conn, submission_id)
-                have = {r["name"]: r for r in conn.execute(
-                    sa.select(tbl).where(tbl.c.submission_id == submission_id)).mappings()}
-                new = [dict(submission_id=submission_id, name=n, created=utcnow(), **v)
-                       for n, v in wanted.items() if n not in have]
-                changed = [(n, v) for n, v in wanted.items()
-                           if n in have and any(have[n][k] != x for k, x in v.items())]
-                if new:
-                    conn.execute(tbl.insert(), new)
-                for n, v in changed:
-                    conn.execute(tbl.update().where((tbl.c.submission_id == submission_id) & (tbl.c.name == n))
-                                 .values(**v))
-                if new or changed:
+                changed = 0
+                for chunk in _chunks(records, CHUNK):
+                    ins = self._insert(tbl)
+                    cols = ("words_seen", "train_flops", "content_hash")
+                    stmt = ins.on_conflict_do_update(
+                        index_elements=["submission_id", "name"], set_={c: ins.excluded[c] for c in cols},
+                        where=self._sa.or_(*[tbl.c[c].is_distinct_from(ins.excluded[c]) for c in cols]),
+                    ).returning(tbl.c.name)
+                    changed += len(conn.execute(stmt, chunk).all())
+                if changed:
                     self._bump(conn)
-                return len(new) + len(changed)
+                return changed
 
         return int(self._retry(run))
 
@@ -122,7 +124,8 @@ class StoreWrites(StoreConnection):
             rec["ckey"] = r.content_hash or r.checkpoint
             rec["order_key"] = checkpoint_order_key(r.checkpoint, known.get((r.submission_id, r.checkpoint)))
             records.append(rec)
-        return records
+        # one lock order for every writer (PostgreSQL: overlapping batches cannot deadlock)
+        return sorted(records, key=lambda rec: tuple(str(rec[k]) for k in SCORE_KEY))
 
     def _insert_new_scores(self, conn: Any, records: list[dict[str, Any]]) -> set[tuple]:
         """INSERT … ON CONFLICT DO NOTHING; returns the keys of the rows that went in."""
@@ -143,7 +146,7 @@ class StoreWrites(StoreConnection):
             lk = tuple(rec[k] for k in LATEST_KEY)
             if lk not in best or rec["order_key"] >= best[lk]["order_key"]:
                 best[lk] = rec
-        fresh = [{k: v for k, v in rec.items() if k != "ckey"} for rec in best.values()]
+        fresh = [{k: v for k, v in rec.items() if k != "ckey"} for _, rec in sorted(best.items(), key=_str_key)]
         for chunk in _chunks(fresh, CHUNK):
             ins = self._insert(latest)
             cols = {c: ins.excluded[c] for c in chunk[0] if c not in LATEST_KEY}
@@ -188,6 +191,10 @@ class StoreWrites(StoreConnection):
 def _chunks(seq: list[dict], n: int) -> Iterator[list[dict]]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
+
+
+def _str_key(item: tuple[tuple, Any]) -> tuple[str, ...]:
+    return tuple(str(x) for x in item[0])
 
 
 def _jsonable(v: Any) -> Any:

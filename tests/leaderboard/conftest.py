@@ -1,10 +1,12 @@
-"""Fixtures for the leaderboard tests: a small seeded store shared read-only by a session."""
+"""Fixtures for the leaderboard tests: a small seeded store shared read-only by a session, and
+`store_url` (an empty store on SQLite, then on a real PostgreSQL server: tests/support/pg_server.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from pg_server import pg_database, pg_server, pg_url, store_url  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="session")

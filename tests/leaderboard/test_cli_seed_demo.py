@@ -1,4 +1,5 @@
-"""`babylm leaderboard serve|table|seed-demo` (JSON, errors), the synthetic field, and the demo stage."""
+"""`babylm leaderboard serve|table|seed-demo` (JSON, errors), the synthetic field, and the demo stage.
+Seeding and the table run on SQLite and on PostgreSQL (`store_url`)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from babylm.tracks.rules import get_track
 runner = CliRunner()
 
 
-def test_seed_marks_everything_synthetic_and_covers_every_checkpoint(fresh_url: str) -> None:
-    s = Store(fresh_url)
+def test_seed_marks_everything_synthetic_and_covers_every_checkpoint(store_url: str) -> None:
+    s = Store(store_url)
     counts = seed_demo(s, 5, track="strict-small", seed=7)
     tr = get_track("strict-small")
     assert counts["submissions"] == 5 and counts["checkpoints"] == 5 * len(tr.schedule)
@@ -36,8 +37,8 @@ def test_seed_marks_everything_synthetic_and_covers_every_checkpoint(fresh_url: 
     assert seed_demo(s, 5, track="strict-small", seed=7)["scores"] == 0
 
 
-def test_seed_every_task_every_checkpoint(fresh_url: str) -> None:
-    s = Store(fresh_url)
+def test_seed_every_task_every_checkpoint(store_url: str) -> None:
+    s = Store(store_url)
     seed_demo(s, 2, track="strict", every_task_every_checkpoint=True, subtasks_final_only=True)
     sc = s.scores_frame(list(s.submissions_frame()["submission_id"]))
     assert (sc[sc.subtask == ""].groupby(["submission_id", "checkpoint"])["task"].nunique() == 10).all()
@@ -45,8 +46,8 @@ def test_seed_every_task_every_checkpoint(fresh_url: str) -> None:
     assert set(sc[sc.subtask != ""]["checkpoint"]) == {"chck_1000M"}
 
 
-def test_cli_seed_and_table_json(tmp_path: Path) -> None:
-    db = tmp_path / "lb.sqlite"
+def test_cli_seed_and_table_json(store_url: str) -> None:
+    db = store_url if "postgresql" in store_url else store_url.split("///", 1)[1]  # SQLite: a bare path
     r = runner.invoke(app, ["leaderboard", "seed-demo", "--store", str(db), "--n", "4"])
     assert r.exit_code == 0, r.output
     assert "seeded 4 SYNTHETIC submissions" in r.stdout
@@ -54,6 +55,7 @@ def test_cli_seed_and_table_json(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["board"] == "2025/strict-small" and doc["counts"]["submissions"] == 4
+    assert doc["store"].startswith("postgresql+psycopg://" if "postgresql" in store_url else "sqlite:///")
     assert len(doc["entries"]) == 4 and doc["entries"][0]["rank"] == 1
     e = doc["entries"][0]
     assert {"macro", "macro_ci95", "human_likeness", "tasks", "flags", "synthetic", "rank_range"} <= set(e)
@@ -65,8 +67,8 @@ def test_cli_seed_and_table_json(tmp_path: Path) -> None:
     assert r.exit_code == 0 and "0 new score rows" in r.stdout
 
 
-def test_cli_table_of_another_board_and_limit(tmp_path: Path) -> None:
-    db = tmp_path / "lb.sqlite"
+def test_cli_table_of_another_board_and_limit(store_url: str) -> None:
+    db = store_url
     assert runner.invoke(app, ["leaderboard", "seed-demo", "--store", str(db), "--n", "3", "--edition", "2026",
                                "--track", "strict"]).exit_code == 0
     r = runner.invoke(app, ["leaderboard", "table", "--store", str(db), "--edition", "2026", "--track", "strict",
@@ -106,6 +108,16 @@ def test_cli_help_and_user_errors(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "nope" in r.output  # not a choice: a usage error
     for old in (["leaderboard", "--store", "x.sqlite"], ["leaderboard", "--seed-demo"], ["leaderboard", "--table"]):
         assert runner.invoke(app, old).exit_code == 2  # the old spellings are gone
+
+
+def test_cli_table_of_an_empty_postgresql_database_is_a_user_error(pg_database: str) -> None:
+    from babylm.errors import BabyLMError
+
+    r = runner.invoke(app, ["leaderboard", "table", "--store", pg_database])
+    assert isinstance(r.exception, BabyLMError) and "no results store" in str(r.exception)
+    assert "babylm leaderboard seed-demo" in r.exception.hint
+    r = runner.invoke(app, ["leaderboard", "table", "--store", pg_database.rsplit("/", 1)[0] + "/absent_db"])
+    assert isinstance(r.exception, BabyLMError) and "cannot connect" in str(r.exception)
 
 
 def test_cli_refuses_a_busy_port(tmp_path: Path) -> None:

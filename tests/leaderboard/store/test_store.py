@@ -1,10 +1,8 @@
-"""The results store: contract, idempotence, latest-checkpoint view, migrations, 4 concurrent writers."""
+"""The results store's contract on SQLite and PostgreSQL (`store_url`): idempotence, the latest-checkpoint
+view, flags, reports, user errors. Migrations: test_migrations.py; concurrency and faults: test_faults.py."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -29,11 +27,25 @@ def _row(sid: str, ck: str, task: str, value: float, subtask: str = "", h: str |
 
 def test_bare_path_becomes_sqlite_url(tmp_path: Path) -> None:
     assert normalize_url(tmp_path / "x.db") == f"sqlite:///{tmp_path / 'x.db'}"
-    assert normalize_url("postgresql://u@h/db") == "postgresql://u@h/db"
+    # PostgreSQL URLs get the psycopg 3 driver; an explicit driver is kept
+    assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("postgres://u@h:5433/db") == "postgresql+psycopg://u@h:5433/db"
+    assert normalize_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
 
 
-def test_upserts_are_idempotent_and_bump_the_state_token(tmp_path: Path) -> None:
-    s = Store(tmp_path / "r.db")
+def test_reopening_keeps_data_and_schema_version(store_url: str) -> None:
+    s = Store(store_url)
+    _sub(s)
+    s.close()
+    s2 = Store(store_url, create=False)
+    assert s2.schema_version() == store_mod.SCHEMA_VERSION
+    assert s2.counts()["submissions"] == 1
+    s2.close()
+
+
+def test_upserts_are_idempotent_and_bump_the_state_token(store_url: str) -> None:
+    s = Store(store_url)
     t0 = s.state_token()
     _sub(s, meta={"fact_sheet": {"a": 1}})
     t1 = s.state_token()
@@ -51,8 +63,8 @@ def test_upserts_are_idempotent_and_bump_the_state_token(tmp_path: Path) -> None
     assert s.counts()["checkpoints"] == 1
 
 
-def test_add_scores_inserts_only_new_keys(tmp_path: Path) -> None:
-    s = Store(tmp_path / "r.db")
+def test_add_scores_inserts_only_new_keys(store_url: str) -> None:
+    s = Store(store_url)
     _sub(s)
     rows = [_row("s1", "chck_1M", "blimp", 0.6, h="h1"), _row("s1", "chck_1M", "blimp", 0.7, "anaphor", h="h1")]
     assert s.add_scores(rows) == 2
@@ -67,16 +79,16 @@ def test_add_scores_inserts_only_new_keys(tmp_path: Path) -> None:
     assert s.add_scores([]) == 0
 
 
-def test_scores_for_unknown_submission_are_refused(tmp_path: Path) -> None:
-    s = Store(tmp_path / "r.db")
+def test_scores_for_unknown_submission_are_refused(store_url: str) -> None:
+    s = Store(store_url)
     with pytest.raises(BabyLMError, match="unknown submission"):
         s.add_scores([_row("nope", "chck_1M", "blimp", 0.5)])
     with pytest.raises(BabyLMError):
         s.add_flag(submission_id="nope", reason="x", by="y")
 
 
-def test_latest_keeps_the_furthest_checkpoint_whatever_the_insert_order(tmp_path: Path) -> None:
-    s = Store(tmp_path / "r.db")
+def test_latest_keeps_the_furthest_checkpoint_whatever_the_insert_order(store_url: str) -> None:
+    s = Store(store_url)
     _sub(s)
     for name, words in (("chck_1M", 10), ("chck_2M", 20), ("chck_10M", 100)):
         s.upsert_checkpoint(submission_id="s1", name=name, words_seen=words, train_flops=None, content_hash=None)
@@ -97,8 +109,8 @@ def test_checkpoint_name_gives_the_order_when_words_seen_unknown() -> None:
     assert store_mod.checkpoint_order_key("final", None) == store_mod.ACROSS_CHECKPOINTS_KEY
 
 
-def test_flags_are_idempotent_per_scope(tmp_path: Path) -> None:
-    s = Store(tmp_path / "r.db")
+def test_flags_are_idempotent_per_scope(store_url: str) -> None:
+    s = Store(store_url)
     _sub(s)
     assert s.add_flag(submission_id="s1", reason="over budget", by="organizer")
     assert not s.add_flag(submission_id="s1", reason="over budget", by="someone else")
@@ -108,43 +120,12 @@ def test_flags_are_idempotent_per_scope(tmp_path: Path) -> None:
     assert len(fl) == 3 and set(fl.by) == {"organizer"}
 
 
-def test_validation_report_round_trips(tmp_path: Path) -> None:
-    s = Store(tmp_path / "r.db")
+def test_validation_report_round_trips(store_url: str) -> None:
+    s = Store(store_url)
     _sub(s)
     s.set_validation_report("s1", {"ok": False, "findings": [{"code": "E1", "message": "m"}]})
     assert s.submission("s1")["validation_report"]["findings"][0]["code"] == "E1"
     assert s.submission("missing") is None
-
-
-def test_reopening_keeps_data_and_schema_version(tmp_path: Path) -> None:
-    s = Store(f"sqlite:///{tmp_path / 'r.db'}")
-    _sub(s)
-    s.close()
-    s2 = Store(tmp_path / "r.db")
-    assert s2.schema_version() == store_mod.SCHEMA_VERSION
-    assert s2.counts()["submissions"] == 1
-
-
-def test_migration_runs_once_and_a_newer_store_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    db = tmp_path / "r.db"
-    Store(db).close()
-    calls: list[int] = []
-
-    def v1_to_v2(conn: object) -> None:
-        import sqlalchemy as sa
-
-        calls.append(1)
-        conn.execute(sa.text("ALTER TABLE submissions ADD COLUMN extra TEXT"))  # type: ignore[attr-defined]
-
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(schema.MIGRATIONS, 1, v1_to_v2)
-    s = Store(db)
-    assert s.schema_version() == 2 and calls == [1]
-    Store(db)
-    assert calls == [1]  # already migrated
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)
-    with pytest.raises(BabyLMError, match="newer than this babylm"):
-        Store(db)
 
 
 def test_missing_store_is_a_user_error_when_not_creating(tmp_path: Path) -> None:
@@ -154,45 +135,24 @@ def test_missing_store_is_a_user_error_when_not_creating(tmp_path: Path) -> None
         Store("nosuchdialect://x")
 
 
-_WRITER = textwrap.dedent(
-    """
-    import sys
-    from babylm.leaderboard.store import Store, ScoreRow
-    url, me = sys.argv[1], int(sys.argv[2])
-    s = Store(url)
-    total = 0
-    for k in range(20):
-        sid = f"s{k % 4}"
-        s.upsert_submission(submission_id=sid, team="t", model="m", edition=2025, track="strict-small",
-                            backend="causal")
-        s.upsert_checkpoint(submission_id=sid, name=f"chck_{k % 5 + 1}M", words_seen=k % 5 + 1,
-                            train_flops=None, content_hash=None)
-        # every writer writes the same keys (overlap) plus a few of its own
-        rows = [ScoreRow(submission_id=sid, checkpoint=f"chck_{k % 5 + 1}M", task=f"t{j}", metric="acc",
-                         value=0.5) for j in range(10)]
-        rows.append(ScoreRow(submission_id=sid, checkpoint=f"chck_{k % 5 + 1}M", task=f"own{me}",
-                             subtask=str(k), metric="acc", value=0.1))
-        total += s.add_scores(rows)
-        s.add_flag(submission_id=sid, reason="shared", by=f"w{me}")
-    print(total)
-    """
-)
+def test_postgresql_user_errors_are_clear(pg_database: str) -> None:
+    """A database that does not exist, a database with no store (not creating), a closed port."""
+    from pg_server import free_port
+    from sqlalchemy.engine import make_url
 
-
-def test_four_concurrent_writers_lose_and_duplicate_nothing(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'c.db'}"  # not created beforehand: the writers race to create it too
-    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, url, str(i)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for i in range(4)]
-    outs = [p.communicate(timeout=120) for p in procs]
-    for p, (_out, err) in zip(procs, outs, strict=True):
-        assert p.returncode == 0, err
-        assert "locked" not in err
-    inserted = sum(int(out.strip()) for out, _ in outs)
-    s = Store(url)
-    c = s.counts()
-    # shared keys: 4 submissions x 5 checkpoints x 10 tasks; own keys: 4 writers x 20 rows
-    assert c["scores"] == 4 * 5 * 10 + 4 * 20 == inserted
-    assert c["submissions"] == 4 and c["checkpoints"] == 20 and c["flags"] == 4
+    base = make_url(normalize_url(pg_database))
+    with pytest.raises(BabyLMError, match="cannot connect to results store") as err:
+        Store(base.set(database="no_such_db").render_as_string(hide_password=False))
+    assert "no_such_db" in str(err.value) and "postgresql://" in err.value.hint
+    with pytest.raises(BabyLMError, match="no results store at"):
+        Store(pg_database, create=False)  # an empty database is no store
+    closed = base.set(host="127.0.0.1", port=free_port()).render_as_string(hide_password=False)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Store, "retry_base_s", 0.01)
+        mp.setattr(Store, "pg_tries", 3)
+        with pytest.raises(BabyLMError, match="could not be reached after 3 tries") as err:
+            Store(closed)
+    assert "server is up" in err.value.hint
 
 
 def test_schema_and_upserts_compile_for_postgresql() -> None:
@@ -219,20 +179,8 @@ def test_display_url_hides_the_password() -> None:
     assert store_mod.display_url("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
 
 
-PG_URL = __import__("os").environ.get("BABYLM_TEST_POSTGRES_URL")
-
-
-@pytest.mark.skipif(not PG_URL, reason="no PostgreSQL server: set BABYLM_TEST_POSTGRES_URL to a scratch database")
-def test_postgresql_round_trip() -> None:
-    s = Store(PG_URL)
-    _sub(s, "pg-1")
-    assert s.add_scores([_row("pg-1", "chck_1M", "blimp", 0.5)]) in (0, 1)
-    assert s.add_scores([_row("pg-1", "chck_1M", "blimp", 0.5)]) == 0
-    assert "pg-1" in set(s.latest_frame()["submission_id"])
-
-
-def test_a_re_added_key_with_another_value_changes_nothing(tmp_path: Path) -> None:
-    s = Store(tmp_path / "r.db")
+def test_a_re_added_key_with_another_value_changes_nothing(store_url: str) -> None:
+    s = Store(store_url)
     _sub(s)
     assert s.add_scores([_row("s1", "chck_1M", "blimp", 0.6)]) == 1
     tok = s.state_token()
