@@ -1,7 +1,7 @@
 """Why positive-only SUP does not beat RL/KTO in this world: drop one polarity of the decoded data.
 
 Replays the respect protocol's loop in-process (same seed data, same deployment RNG streams, same
-training as `babylm interact --protocol respect --option games=250 --option seed_games=150 --option
+training as `babylm interact run --protocol respect --option games=250 --option seed_games=150 --option
 epochs=12`, binary labels, decoded by the student itself) for learners that keep only part of the data:
   sup      decoded positives, NLL (= the protocol's binary-sup; reproduces its numbers exactly)
   kto      positives and negatives (= binary-kto)

@@ -97,6 +97,9 @@ class TaskSpec:
     needs_data: bool = True  # False: the loader generates its items (runs without an evaluation data folder)
     on_demand: bool = False  # True: run only when named, never as part of `--tasks fast`/`full`
     official_key: str | None = None  # key in all_full_preds_and_fast_scores_<backend>.json
+    # Boards ("2025/strict", or "strict" for that track in every edition) the task joins as an optional
+    # task, beside the ones the track declares: a plugin task shows on a board with no edit in tracks/.
+    boards: tuple[str, ...] = ()
     # Tasks that need every checkpoint at once (AoA): given {checkpoint: (words_seen, scores)},
     # return one result for the whole run. The runner scores (and caches) each checkpoint first.
     across_checkpoints: (

@@ -22,12 +22,12 @@ def board_status(name: str, sets: Any) -> str | None:
 def task_rows(edition: int | None = None, track: str | None = None) -> list[dict[str, Any]]:
     """One row per task: its spec's metadata and {track key: required/optional}. With `track`, only
     that board's tasks (registered or not), each with its "board" status."""
-    from babylm.evaluation.registry import tasks
+    from babylm.evaluation.registry import task_sets, tasks
     from babylm.tracks.rules import all_tracks, resolve_track
 
     specs = tasks()
     boards = [t for t in all_tracks() if edition is None or t.edition == edition]
-    board = resolve_track(track, edition).tasks if track else None
+    board = task_sets(resolve_track(track, edition)) if track else None
     names = list(board.all) if board is not None else sorted(specs)
     rows = []
     for name in names:
@@ -41,7 +41,7 @@ def task_rows(edition: int | None = None, track: str | None = None) -> list[dict
             row["description"] = NOT_REGISTERED
         if board is not None:
             row["board"] = board_status(name, board)
-        row["tracks"] = {t.key: s for t in boards if (s := board_status(name, t.tasks))}
+        row["tracks"] = {t.key: s for t in boards if (s := board_status(name, task_sets(t)))}
         rows.append(row)
     return rows
 

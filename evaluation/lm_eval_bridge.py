@@ -1,6 +1,6 @@
 """The lm-eval bridge: our tasks as lm-eval task YAML, and our scorers as an lm-eval model.
 
-Export (`babylm export-lm-eval DIR`): one lm-eval task per sub-task plus one group per task that
+Export (`babylm eval export-lm-eval DIR`): one lm-eval task per sub-task plus one group per task that
 macro-averages its sub-tasks (as our accuracy does). BLiMP-style tasks read the official JSONL files
 by absolute path with lm-eval's own `json` loader, so the YAML works without babylm installed. Every
 other task (e.g. EWoK and entity tracking, which live in password zips) is loaded through our own
@@ -12,7 +12,7 @@ lm-eval then scores " " + sentence after the end-of-text token: what our causal 
 default compat mode, so per-item log-likelihoods agree.
 
 Model (`--model babylm`): importing this module registers `babylm`, an lm-eval `LM` backed by our
-scorers (causal, mlm, mntp, enc_dec_*), e.g. `babylm lm-eval run --model babylm --model_args
+scorers (causal, mlm, mntp, enc_dec_*), e.g. `babylm eval lm-eval run --model babylm --model_args
 pretrained=DIR,backend=mlm --include_path DIR --tasks babylm_blimp_fast`.
 """
 

@@ -80,8 +80,15 @@ def get_backend(name: str) -> BackendSpec:
 
 
 def task_sets(track: Track) -> TaskSets:
-    """The tasks of a track's board (required and optional), as the track declares them."""
-    return track.tasks
+    """The tasks of a track's board: the required and optional ones the track declares, plus, as
+    optional, every registered task whose `boards` names the track (never required: a plugin cannot
+    make an entry incomplete)."""
+    from dataclasses import replace
+
+    declared = track.tasks
+    joined = [s.name for s in tasks().values()
+              if (track.key in s.boards or track.name in s.boards) and s.name not in declared.all]
+    return replace(declared, optional=declared.optional + tuple(joined)) if joined else declared
 
 
 def official_keys() -> tuple[str, ...]:

@@ -1,23 +1,24 @@
 """Where scoring jobs run: in this process (default) or fanned out to a Ray cluster.
 
-An executor takes a picklable job function and a list of job dicts and yields (job, result) pairs as
-jobs finish; the caller commits each result on its own, so a crash loses at most the jobs in flight.
+An executor takes a picklable job function and a list of picklable jobs (`score.jobs.ScoreJob`
+dataclasses) and yields (job, result) pairs as jobs finish; the caller commits each result on its own, so a crash loses at most the jobs in flight.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from babylm.errors import BabyLMError
 
-JobFn = Callable[[dict[str, Any]], dict[str, Any]]
+J = TypeVar("J")
+JobFn = Callable[[J], dict[str, Any]]
 
 
 class Executor(Protocol):
     name: str
 
-    def map_unordered(self, fn: JobFn, jobs: Sequence[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    def map_unordered(self, fn: JobFn[J], jobs: Sequence[J]) -> Iterator[tuple[J, dict[str, Any]]]:
         ...
 
     def close(self) -> None:
@@ -29,7 +30,7 @@ class InProcessExecutor:
 
     name = "inprocess"
 
-    def map_unordered(self, fn: JobFn, jobs: Sequence[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    def map_unordered(self, fn: JobFn[J], jobs: Sequence[J]) -> Iterator[tuple[J, dict[str, Any]]]:
         for job in jobs:
             yield job, fn(job)
 
@@ -74,10 +75,10 @@ class RayExecutor:
         self.gpus_per_job = gpus_per_job
         self.max_in_flight = max_in_flight
 
-    def map_unordered(self, fn: JobFn, jobs: Sequence[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    def map_unordered(self, fn: JobFn[J], jobs: Sequence[J]) -> Iterator[tuple[J, dict[str, Any]]]:
         ray = self._ray
         remote = ray.remote(num_cpus=self.cpus_per_job, num_gpus=self.gpus_per_job, max_retries=1)(fn)
-        pending: dict[Any, dict[str, Any]] = {}
+        pending: dict[Any, J] = {}
         queue = list(jobs)
         while queue or pending:
             while queue and len(pending) < self.max_in_flight:
@@ -100,6 +101,7 @@ class RayExecutor:
 
 def make_executor(kind: str, *, address: str | None = None, num_cpus: int | None = None,
                   gpus_per_job: float = 0.0) -> InProcessExecutor | RayExecutor:
+    """The executor called `kind` (one of `score.EXECUTORS`)."""
     if kind == "inprocess":
         if address or gpus_per_job:
             raise BabyLMError("--address and --gpus-per-job need --executor ray", "add --executor ray")

@@ -15,7 +15,7 @@ What such a bundle holds (docs/formats.md, "Interaction bundles"):
     checkpoints/chck_*/   the reference-game student at each milestone (student.json + model.safetensors):
                           evidence only, never loaded or scored; no training ledger, no data manifest.
 
-The run must pass `babylm interact-verify` before it is bundled.
+The run must pass `babylm interact verify` before it is bundled.
 """
 
 from __future__ import annotations
@@ -59,14 +59,8 @@ def _copy_evidence(run_dir: Path, dest: Path) -> None:
 def init_interaction_bundle(run_dir: Path, req: BundleRequest) -> Path:
     """Scaffold a bundle from an interaction run folder (layout in the module docstring). Returns `out`.
     The caller (`bundle.init_bundle`) has checked names, backend, teacher and that `out` may be written."""
+    from babylm.submissions import formats as bf
     from babylm.submissions.bundle import (
-        FACT_SHEET_FORMAT,
-        SUBMISSION_FORMAT,
-        BundleFiles,
-        FactSheet,
-        ModelLocation,
-        SubmissionManifest,
-        Teacher,
         _harness_version,
         _now,
         checkpoint_dirs,
@@ -86,7 +80,7 @@ def init_interaction_bundle(run_dir: Path, req: BundleRequest) -> Path:
     rep = verify_run(run_dir)
     if not rep.ok:
         bad = "; ".join(f"{c.name}: {c.detail}" for c in rep.checks if not c.ok)
-        raise BabyLMError(f"the interaction run does not verify: {bad}", f"run `babylm interact-verify {run_dir}`")
+        raise BabyLMError(f"the interaction run does not verify: {bad}", f"run `babylm interact verify {run_dir}`")
     ident = read_json(run_dir / "interaction.json", what="interaction run")
     wl = read_json(run_dir / "word_ledger.json", what="word ledger")
     try:
@@ -128,10 +122,10 @@ def init_interaction_bundle(run_dir: Path, req: BundleRequest) -> Path:
                 files |= copy_results(Path(results_dir), backend, tmp)
             seq_len = run.get("seq_len")
             n_params = count_params(ckpts[-1]) if ckpts else int(run.get("n_params") or 0)
-            fact = FactSheet(format=FACT_SHEET_FORMAT, n_params=n_params, train_flops=float(lrep.flops),
+            fact = bf.FactSheet(format=bf.FACT_SHEET_FORMAT, n_params=n_params, train_flops=float(lrep.flops),
                              seq_len=int(seq_len) if seq_len else None, tokens_seen=int(lrep.tokens),
                              words_seen=int(lrep.words), steps=int(lrep.steps),
-                             teacher=Teacher(**teacher) if teacher else None,
+                             teacher=bf.Teacher(**teacher) if teacher else None,
                              student_generated_words=int(counts.get("student_generated", 0)),
                              notes=f"interaction run {ident.get('run_id')} ({ident.get('protocol')})")
         else:
@@ -151,17 +145,17 @@ def init_interaction_bundle(run_dir: Path, req: BundleRequest) -> Path:
             if last is None:
                 raise BabyLMError(f"no student policy in {run_dir}", "run at least one round")
             seen = int(wl["words_seen"])
-            fact = FactSheet(format=FACT_SHEET_FORMAT, n_params=count_params(last), train_flops=0.0,
+            fact = bf.FactSheet(format=bf.FACT_SHEET_FORMAT, n_params=count_params(last), train_flops=0.0,
                              flops_method=REFGAME_FLOPS_METHOD, tokens_seen=seen, words_seen=seen,
-                             teacher=Teacher(**teacher) if teacher else None,
+                             teacher=bf.Teacher(**teacher) if teacher else None,
                              student_generated_words=int(counts.get("student_generated", 0)),
                              notes=f"interaction run {ident.get('run_id')} ({ident.get('protocol')}): a reference-game "
                                    "student, not a language model; tokens_seen = words seen")
         fact.write(tmp / "fact_sheet.json")
-        SubmissionManifest(
-            format=SUBMISSION_FORMAT, team=req.team, model=req.model, edition=track.edition, track=track.name,
+        bf.SubmissionManifest(
+            format=bf.SUBMISSION_FORMAT, team=req.team, model=req.model, edition=track.edition, track=track.name,
             backend=backend, scale=str(ident.get("scale", "1")),
-            model_location=ModelLocation(kind="local", path="checkpoints"), files=BundleFiles(**files),
+            model_location=bf.ModelLocation(kind="local", path="checkpoints"), files=bf.BundleFiles(**files),
             harness_version=_harness_version(), created=_now(),
         ).write(tmp / "submission.json")
         replace_dir(tmp, out)

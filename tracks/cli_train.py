@@ -7,15 +7,7 @@ from typing import Any
 
 import typer
 
-from babylm.cli_options import (
-    Edition,
-    TrackName,
-    edition_option,
-    json_option,
-    scale_option,
-    track_from_options,
-    track_option,
-)
+from babylm import cli_options as opt
 from babylm.output import emit, scaled_banner
 from babylm.tracks.cli_choices import Arch
 
@@ -38,9 +30,9 @@ def _render_train(result: Any, console: Any) -> None:
 def train_cmd(
     corpus: list[Path] = typer.Option(..., "--corpus", help="Training text: files or folders (repeatable)."),
     out: Path = typer.Option(..., "--out", help="New run folder (ledger, checkpoints, run.json)."),
-    edition: Edition = edition_option(),
-    track: TrackName = track_option(help="Track whose budget, cap and schedule apply."),
-    scale: str = scale_option(),
+    edition: opt.Edition = opt.edition_option(),
+    track: opt.TrackName = opt.track_option(help="Track whose budget, cap and schedule apply."),
+    scale: str = opt.scale_option(),
     arch: Arch = typer.Option("gpt2-tiny", "--arch", help="Model architecture."),
     epochs: int = typer.Option(10, help="Passes over the data (the run stops at the exposure cap)."),
     seq_len: int = typer.Option(128, "--seq-len", help="Tokens per training sequence."),
@@ -53,7 +45,7 @@ def train_cmd(
     stop_at_cap: bool = typer.Option(
         False, "--stop-at-cap", help="Train until the exposure cap and end normally (exit 0) instead of an error."
     ),
-    as_json: bool = json_option("Print JSON (keys below)."),
+    as_json: bool = opt.json_option("Print JSON (keys below)."),
 ) -> None:
     """Train a tokenizer and a small LM inside the track's word budget, with the training ledger.
 
@@ -67,7 +59,7 @@ def train_cmd(
     """
     from babylm.tracks.train import TrainOptions, train
 
-    t = track_from_options(edition, track, scale)
+    t = opt.track_from_options(edition, track, scale)
     if t.is_scaled and not as_json:
         from babylm.output import err_console
 
@@ -86,7 +78,7 @@ def resume_cmd(
     run: Path = typer.Argument(..., help="The run folder of a stopped `babylm model train`."),
     threads: int = typer.Option(None, help="Torch CPU threads (default: torch's choice)."),
     stop_at_cap: bool = typer.Option(False, "--stop-at-cap", help="End normally at the exposure cap."),
-    as_json: bool = json_option("Print JSON (the keys of `babylm model train --json`)."),
+    as_json: bool = opt.json_option("Print JSON (the keys of `babylm model train --json`)."),
 ) -> None:
     """Continue a stopped (crashed or interrupted) training run from its last checkpoint.
 

@@ -4,18 +4,15 @@ file if any bundle code ran (pickle, auto_map modules, tokenizer code); tests as
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
-import tarfile
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from babylm.submissions.safe_load import Limits
+from bad_archives import ARCHIVE_CASES
 
 SENTINEL_NAME = "BUNDLE_CODE_RAN"
 
@@ -192,85 +189,6 @@ def _symlink_dir_escape(b: Path, s: Path) -> Path:
     return b
 
 
-def _zip_of(b: Path, extra: Callable[[zipfile.ZipFile], None]) -> Path:
-    out = b.parent / "bundle.zip"
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for p in sorted(b.rglob("*")):
-            if p.is_file():
-                zf.write(p, f"bundle/{p.relative_to(b)}")
-        extra(zf)
-    return out
-
-
-def _zip_slip(b: Path, s: Path) -> Path:
-    return _zip_of(b, lambda zf: zf.writestr("../../" + s.name, "escaped"))
-
-
-def _zip_absolute(b: Path, s: Path) -> Path:
-    return _zip_of(b, lambda zf: zf.writestr(str(s), "escaped"))
-
-
-def _zip_symlink(b: Path, s: Path) -> Path:
-    def add(zf: zipfile.ZipFile) -> None:
-        info = zipfile.ZipInfo("bundle/checkpoints/chck_1M/link")
-        info.external_attr = (0o120777 << 16)
-        zf.writestr(info, "/etc/passwd")
-
-    return _zip_of(b, add)
-
-
-def _zip_bomb(b: Path, s: Path) -> Path:
-    out = b.parent / "bomb.zip"
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("bundle/submission.json", "{}")
-        with zf.open("bundle/zeros.bin", "w", force_zip64=True) as f:  # ~30 KB compressed, 64 MB raw
-            chunk = b"\0" * (1 << 20)
-            for _ in range(64):
-                f.write(chunk)
-    return out
-
-
-def _tar_of(b: Path, extra: Callable[[tarfile.TarFile], None]) -> Path:
-    out = b.parent / "bundle.tar.gz"
-    with tarfile.open(out, "w:gz") as tf:
-        tf.add(b, arcname="bundle")
-        extra(tf)
-    return out
-
-
-def _tar_link(member: str, kind: bytes, target: str) -> Callable[[Path, Path], Path]:
-    """A case: the bundle as a tar.gz plus a link member (`kind`: tarfile.SYMTYPE or LNKTYPE)."""
-
-    def mutate(b: Path, s: Path) -> Path:
-        def add(tf: tarfile.TarFile) -> None:
-            ti = tarfile.TarInfo(member)
-            ti.type, ti.linkname = kind, target
-            tf.addfile(ti)
-
-        return _tar_of(b, add)
-
-    return mutate
-
-
-def _tar_dotdot(b: Path, s: Path) -> Path:
-    def add(tf: tarfile.TarFile) -> None:
-        data = b"escaped"
-        ti = tarfile.TarInfo("bundle/../../" + s.name)
-        ti.size = len(data)
-        tf.addfile(ti, io.BytesIO(data))
-
-    return _tar_of(b, add)
-
-
-def _tar_many_files(b: Path, s: Path) -> Path:
-    def add(tf: tarfile.TarFile) -> None:
-        for i in range(300):
-            ti = tarfile.TarInfo(f"bundle/spam/{i}.txt")
-            tf.addfile(ti, io.BytesIO(b""))
-
-    return _tar_of(b, add)
-
-
 def _results_nan(b: Path, s: Path) -> Path:
     text = (b / "results.json").read_text()
     obj = json.loads(text)
@@ -370,7 +288,7 @@ def _interaction_ledger(teacher_visible: int) -> Callable[[Path, Path], Path]:
     return mutate
 
 
-CORPUS: list[Bad] = [
+CORPUS: list[Bad] = [Bad(*case) for case in ARCHIVE_CASES] + [
     Bad("manifest_missing", "E_MANIFEST_MISSING", _manifest_missing),
     Bad("manifest_malformed_json", "E_MANIFEST_JSON", _manifest_malformed),
     Bad("manifest_unknown_format", "E_MANIFEST_SCHEMA", edit_json("submission.json", lambda m: _set(m, "format", "babylm.submission/9"))),
@@ -387,7 +305,7 @@ CORPUS: list[Bad] = [
     Bad("data_file_changed", "E_DATA_FILES", _data_file_changed),
     Bad("data_manifest_swapped", "E_DATA_MANIFEST_MISMATCH", edit_json("data_manifest.json", lambda m: (
         _set(m, "total_words", 1100), _set(m["files"][0], "words", 1100)))),
-    Bad("data_manifest_wrong_format", "E_DATA_MANIFEST_FORMAT", edit_json("data_manifest.json", lambda m: _set(m, "format", "x"))),
+    Bad("data_manifest_wrong_format", "E_DATA_MANIFEST_SCHEMA", edit_json("data_manifest.json", lambda m: _set(m, "format", "x"))),
     Bad("ledger_line_edited", "E_LEDGER_CHAIN", _ledger_edited),
     Bad("ledger_line_removed", "E_LEDGER_CHAIN", _ledger_line_removed),
     Bad("over_exposure_cap", "E_EXPOSURE_CAP", _over_exposure_cap),
@@ -400,14 +318,6 @@ CORPUS: list[Bad] = [
     Bad("corrupt_safetensors_header", "E_SAFETENSORS", _corrupt_safetensors),
     Bad("symlink_file_escape", "E_SYMLINK", _symlink_escape),
     Bad("symlink_dir_escape", "E_SYMLINK", _symlink_dir_escape),
-    Bad("zip_slip", "E_ARCHIVE", _zip_slip),
-    Bad("zip_absolute_path", "E_ARCHIVE", _zip_absolute),
-    Bad("zip_symlink_member", "E_ARCHIVE", _zip_symlink),
-    Bad("zip_decompression_bomb", "E_ARCHIVE", _zip_bomb),
-    Bad("tar_symlink_member", "E_ARCHIVE", _tar_link("bundle/escape", tarfile.SYMTYPE, "/")),
-    Bad("tar_hardlink_member", "E_ARCHIVE", _tar_link("bundle/passwd", tarfile.LNKTYPE, "/etc/passwd")),
-    Bad("tar_dotdot_member", "E_ARCHIVE", _tar_dotdot),
-    Bad("tar_file_count_bomb", "E_ARCHIVE", _tar_many_files, {"limits": Limits(max_archive_files=100)}),
     Bad("results_nan_score", "E_NAN", _results_nan),
     Bad("results_nan_item_scores", "E_NAN", _item_scores_nan),
     Bad("predictions_null_pred", "E_NAN", _predictions_nan),

@@ -31,3 +31,13 @@ def fresh_bundle(built: tuple[Path, Path], tmp_path: Path) -> Path:
 @pytest.fixture
 def gold(built: tuple[Path, Path]) -> Path:
     return built[1]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _forget_toy_task():
+    """The toy task is registered in-process by the tests that need it; unregister it after each module
+    so that tests elsewhere see the built-in registry only."""
+    yield
+    from babylm.evaluation.api import TASKS
+
+    TASKS.pop(factory.TOY, None)

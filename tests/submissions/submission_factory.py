@@ -60,7 +60,8 @@ def register_toy_task() -> None:
     def compute(items: list[Item], scores: list[list[float]], compat: str) -> Any:
         return accuracy_result(TOY, "1", items, scores, compat, n_boot=50)  # type: ignore[arg-type]
 
-    register_task(TaskSpec(TOY, "1", "accuracy", loader, compute, expected_counts={}, splits=("fast", "full")))
+    register_task(TaskSpec(TOY, "1", "accuracy", loader, compute, expected_counts={}, splits=("fast", "full"),
+                           official_key=TOY, on_demand=True))
 
 
 def _tokenizer() -> Any:
@@ -116,7 +117,7 @@ def evaluate_toy(run_dir: Path, gold_root: Path, out_dir: Path, backend: str = "
     """results.json for every checkpoint of a run, scored for real on the toy task."""
     from babylm.evaluation.api import TASKS
     from babylm.evaluation.scorers.load import make_scorer
-    from babylm.submissions.bundle import checkpoint_content_hash
+    from babylm.submissions.formats import checkpoint_content_hash
 
     register_toy_task()
     spec = TASKS[TOY]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from babylm.errors import BabyLMError
-from babylm.submissions.bundle import FactSheet, SubmissionManifest, init_bundle
+from babylm.submissions.bundle import init_bundle
+from babylm.submissions.formats import FactSheet, SubmissionManifest
 
 
 def test_init_writes_a_complete_bundle(built: tuple[Path, Path]) -> None:

@@ -46,7 +46,7 @@ def _init(run: Path, out: Path, model: str) -> Path:
 
 
 def _validate(bundle: Path) -> dict:
-    res = CliRunner().invoke(app, ["validate", str(bundle), "--allow-scaled", "--json"])
+    res = CliRunner().invoke(app, ["submission", "validate", str(bundle), "--allow-scaled", "--json"])
     assert res.exit_code in (0, 1), res.output
     return json.loads(res.stdout)
 
@@ -106,7 +106,7 @@ def test_interaction_run_goes_from_bundle_to_the_leaderboard_chart(runs, tmp_pat
     assert rep["summary"]["interaction"]["variants"] == summary["variants"]
 
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    scored = _cli("score", str(bundle), "--store", url, "--allow-scaled")
+    scored = _cli("submission", "score", str(bundle), "--store", url, "--allow-scaled")
     assert scored["valid"] and scored["submission_id"] == rep["submission_id"]
     from babylm.leaderboard.store import Store
 
@@ -150,7 +150,7 @@ def test_tampered_interaction_bundles_are_refused(runs, tmp_path) -> None:
     fs["words_seen"] += 1
     (words / "fact_sheet.json").write_text(json.dumps(fs))
     expect = {log: "E_INTERACTION_RUN", teacher: "E_INTERACTION_TEACHER", extra: "E_CHECKPOINT_FILES",
-              gone: "E_CHECKPOINT_MISSING", summ: "E_INTERACTION_SUMMARY", words: "E_FACT_WORDS"}
+              gone: "E_CHECKPOINT_MISSING", summ: "E_INTERACTION_SUMMARY_SCHEMA", words: "E_FACT_WORDS"}
     for bundle, code in expect.items():
         rep = _validate(bundle)
         assert not rep["ok"] and code in _codes(rep), (bundle.name, rep["findings"])

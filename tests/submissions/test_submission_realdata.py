@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from babylm.submissions.validate import registered_tasks, validate_bundle
+from babylm.evaluation.registry import get_task
+from babylm.submissions.validate import validate_bundle
 
 pytestmark = pytest.mark.realdata
 
@@ -22,7 +23,7 @@ def _with_predictions(bundle: Path, preds: dict) -> None:
 
 def test_blimp_predictions_checked_per_subtask(shared_data: Path, fresh_bundle: Path) -> None:
     root = shared_data / "babylm_eval_2025"
-    items = list(registered_tasks()["blimp"].loader(root, "fast"))
+    items = list(get_task("blimp").loader(root, "fast"))
     block: dict = {}
     for it in items:  # a prediction per item, as the official file holds them (text of the chosen sentence)
         block.setdefault(it.subtask, {"predictions": []})["predictions"].append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,7 @@ def test_inflated_claims_are_flagged(fresh_bundle: Path, gold: Path, tmp_path: P
     assert ("chck_3M", "claimed") in reasons  # claim vs the bundle's own item scores
     assert ("chck_2M", "re-evaluation") in reasons  # forged item scores caught by re-evaluating
     fl = Store(url).flags_frame([s.submission_id])
-    assert len(fl) == s.flags_added >= 2 and set(fl.by) == {"babylm score"}
+    assert len(fl) == s.flags_added >= 2 and set(fl.by) == {"babylm submission score"}
 
 
 def test_without_gold_claims_are_stored_as_claimed(built: tuple[Path, Path], tmp_path: Path) -> None:
@@ -84,15 +85,16 @@ def test_invalid_bundle_writes_nothing(fresh_bundle: Path, gold: Path, tmp_path:
 def test_score_cli_json(run_cli, built: tuple[Path, Path], tmp_path: Path) -> None:
     bundle, gold = built
     db = tmp_path / "s.db"
-    r = run_cli("score", bundle, "--store", f"sqlite:///{db}", "--gold", gold, "--allow-scaled", "--sample", "1",
+    r = run_cli("submission", "score", bundle, "--store", f"sqlite:///{db}", "--eval-data", gold, "--allow-scaled", "--sample", "1",
                 "--no-load", "--plugin", "submission_factory:register_toy_task", "--json")
     assert r.code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["valid"] and doc["jobs_run"] == 4 and doc["rows_inserted"] == 12
-    r = run_cli("score", bundle, "--store", f"sqlite:///{db}", "--gold", tmp_path / "nope", "--allow-scaled")
-    assert r.code == 2 and "gold data folder not found" in r.stderr
-    r = run_cli("score", bundle, "--store", f"sqlite:///{db}", "--executor", "dask", "--allow-scaled")
-    assert r.code == 2 and "unknown executor" in r.stderr
+    r = run_cli("submission", "score", bundle, "--store", f"sqlite:///{db}", "--eval-data", tmp_path / "nope", "--allow-scaled")
+    assert r.code == 2 and "evaluation data folder not found" in r.stderr
+    r = run_cli("submission", "score", bundle, "--store", f"sqlite:///{db}", "--executor", "dask", "--allow-scaled")
+    flat = re.sub(r"[\s│]", "", r.stderr)  # the message may wrap inside the error box
+    assert r.code == 2 and "'dask'isnotoneof'inprocess','ray'" in flat
 
 
 def test_predictions_only_bundle_is_scored_against_gold(fresh_bundle: Path, gold: Path, tmp_path: Path) -> None:
@@ -179,7 +181,7 @@ def test_several_bundles_share_one_job_pool(run_cli, built: tuple[Path, Path], t
     shutil.copytree(bundle, broken)
     (broken / "ledger.jsonl").write_text("not a ledger\n")
     db = tmp_path / "s.db"
-    r = run_cli("score", bundle, other, broken, "--store", f"sqlite:///{db}", "--gold", gold, "--allow-scaled",
+    r = run_cli("submission", "score", bundle, other, broken, "--store", f"sqlite:///{db}", "--eval-data", gold, "--allow-scaled",
                 "--sample", "1", "--no-load", "--plugin", "submission_factory:register_toy_task", "--json")
     assert r.code == 1, r.output  # one bundle was invalid
     docs = json.loads(r.stdout)

@@ -28,7 +28,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _cmd(bundle: Path, url: str, gold: Path, plugin: str = "submission_factory:register_toy_task") -> list[str]:
-    return [*BABYLM, "score", str(bundle), "--store", url, "--gold", str(gold), "--allow-scaled", "--sample", "3",
+    return [*BABYLM, "submission", "score", str(bundle), "--store", url, "--eval-data", str(gold), "--allow-scaled", "--sample", "3",
             "--no-load", "--plugin", plugin, "--json"]
 
 

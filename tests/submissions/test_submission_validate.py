@@ -49,17 +49,17 @@ def test_good_bundle_as_tar_gz(built: tuple[Path, Path], tmp_path: Path) -> None
 
 
 def test_cli_json_and_exit_codes(run_cli, built: tuple[Path, Path], tmp_path: Path) -> None:
-    r = run_cli("validate", built[0], "--allow-scaled", "--no-load", "--json")
+    r = run_cli("submission", "validate", built[0], "--allow-scaled", "--no-load", "--json")
     assert r.code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["ok"] is True and doc["n_errors"] == 0 and doc["format"] == "babylm.validation/1"
     bad = tmp_path / "bad"
     shutil.copytree(built[0], bad)
     (bad / "fact_sheet.json").write_text("{broken")
-    r = run_cli("validate", bad, "--allow-scaled", "--no-load")
+    r = run_cli("submission", "validate", bad, "--allow-scaled", "--no-load")
     assert r.code == 1
     assert "E_FACT_SHEET_JSON" in r.stdout and "INVALID" in r.stdout
-    r = run_cli("validate", tmp_path / "missing")
+    r = run_cli("submission", "validate", tmp_path / "missing")
     assert r.code == 2 and "bundle not found" in r.stderr and "Traceback" not in r.output
 
 

@@ -78,12 +78,14 @@ def run_interaction(
                    rewards_as_words=rewards_as_words, options=opts, n_rounds=rounds, device=device)
     try:
         proto = factory(run, **opts)
-    except TypeError as exc:
+    except (TypeError, BabyLMError) as exc:
         run.log.close()
         if fresh:  # leave no half-made run behind, so the corrected command starts clean
             import shutil
 
             shutil.rmtree(out, ignore_errors=True)
+        if isinstance(exc, BabyLMError):
+            raise
         raise BabyLMError(f"bad --option for protocol {protocol}: {exc}") from None
     try:
         summary = RoundDriver(proto, out, rounds, progress=progress).run()
@@ -209,6 +211,31 @@ def _render_run(console: Any, report: dict[str, Any]) -> None:
         f"checkpoints {', '.join(led['checkpoints']) or 'none'}"
     )
     console.print(f"run folder: {report['run_dir']}")
+
+
+@interact_app.command("options")
+def interact_options(
+    protocol: Protocol = typer.Argument(..., help="Interaction protocol."),
+    as_json: bool = json_option("Print JSON: [{name, type, default, description}]."),
+) -> None:
+    """List a protocol's --option KEY=VALUE settings with their types and defaults."""
+    from babylm.tracks.interaction.protocols.driver import get_protocol
+    from babylm.tracks.interaction.protocols.options import describe
+
+    model = getattr(get_protocol(protocol), "options_model", None)
+    rows = describe(model) if model is not None else []
+
+    def render(console: Any) -> None:
+        from rich.table import Table
+
+        table = Table(title=f"--option settings of {protocol}")
+        for col in ("name", "type", "default", "description"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(r["name"], r["type"], repr(r["default"]), r["description"])
+        console.print(table)
+
+    emit(rows, as_json, render)
 
 
 @interact_app.command("verify")

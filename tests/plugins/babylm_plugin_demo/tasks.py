@@ -31,4 +31,5 @@ def specs() -> list[TaskSpec]:
     """The entry point's object: a zero-argument callable returning a list of TaskSpecs."""
     return [TaskSpec(name=NAME, version="1", metric="accuracy", loader=load, compute=compute,
                      expected_counts={"fast": 24, "full": 24}, description="Plugin: agreement minimal pairs",
-                     unit="accuracy", chance=0.5, needs_data=False, on_demand=True)]
+                     unit="accuracy", chance=0.5, needs_data=False, on_demand=True,
+                     boards=("strict-small",))]

@@ -239,3 +239,25 @@ def test_interact_verify(tmp_path):
     assert bad.exit_code == 1 and "FAIL" in bad.output and "log = ledger" in bad.output
     missing = CliRunner().invoke(app, ["interact", "verify", str(tmp_path)])
     assert isinstance(missing.exception, BabyLMError)
+
+
+def test_interact_options_lists_a_protocols_settings():
+    import json
+
+    res = CliRunner().invoke(app, ["interact", "options", "simpo", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["name"]: r for r in json.loads(res.output)}
+    assert rows["window"]["default"] == 32 and "corpus" in rows  # its own and the shared student options
+
+
+def test_bad_protocol_option_is_a_clear_error_and_leaves_no_run(tmp_path):
+    out = tmp_path / "run"
+    res = CliRunner().invoke(app, ["interact", "run", "--protocol", "simpo", "--out", str(out), "--scale", "1/1000",
+                                   "--option", "context=40", "--option", "window=32"])
+    assert isinstance(res.exception, BabyLMError)
+    assert "context (40) must be between 0 and window (32)" in str(res.exception)
+    assert not out.exists()
+    res = CliRunner().invoke(app, ["interact", "run", "--protocol", "cogen", "--out", str(out), "--scale", "1/1000",
+                                   "--option", "gamez=3"])
+    assert isinstance(res.exception, BabyLMError) and "gamez" in str(res.exception)
+    assert "interact options cogen" in (res.exception.hint or "")

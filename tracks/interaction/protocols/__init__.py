@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 # Modules of this package that are machinery, not protocols.
-NOT_PROTOCOLS = frozenset({"__init__", "driver", "lm_student", "refgame_base"})
+NOT_PROTOCOLS = frozenset({"__init__", "driver", "lm_student", "options", "refgame_base"})
 
 
 def protocol_modules() -> list[str]:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from babylm.errors import BabyLMError
 from babylm.tracks.interaction.games.cogen import (
     CogenWorld,
@@ -32,9 +34,10 @@ from babylm.tracks.interaction.games.cogen import (
     training_examples,
 )
 from babylm.tracks.interaction.games.world import LETTERS
-from babylm.tracks.interaction.protocols.driver import RunContext, register_protocol
+from babylm.tracks.interaction.protocols.driver import RunContext
+from babylm.tracks.interaction.protocols.options import RefGameOptions
 from babylm.tracks.interaction.protocols.refgame_base import RefGameProtocol
-from babylm.tracks.interaction.students.learning import FitConfig, fit, words_in
+from babylm.tracks.interaction.students.learning import fit, words_in
 
 TREATMENTS: dict[str, tuple[bool, bool]] = {  # name -> (joint inference, data sharing)
     "full": (True, True),
@@ -51,40 +54,28 @@ def parse_variant(variant: str) -> str:
     return name
 
 
-class CogenProtocol(RefGameProtocol):
-    name = "cogen"
-    primary_metric = "generation"
+class CogenOptions(RefGameOptions):
+    seed_examples: int = Field(20, ge=1, description="Demonstrations per role the seed policy is trained on.")
+    noise: float = Field(0.05, ge=0, le=1)
+    careless_rate: float = Field(0.5, ge=0, le=1)
+    n_candidates: int = Field(10, ge=1, description="Utterances sampled under joint inference.")
+    sample_picks: bool = Field(False, description="Listener role: sample instead of argmax.")
 
-    def __init__(
-        self,
-        run: RunContext,
-        *,
-        games: int = 12,
-        seed_examples: int = 20,
-        epochs: int = 4,
-        lr: float = 0.01,
-        synonym_rate: float = 0.5,
-        noise: float = 0.05,
-        careless_rate: float = 0.5,
-        n_candidates: int = 10,
-        n_objects: int = 10,
-        sample_picks: bool = False,
-        dim: int = 32,
-        hidden: int = 64,
-    ) -> None:
-        super().__init__(run, dim=dim, hidden=hidden)
+
+class CogenProtocol(RefGameProtocol, protocol="cogen", metric="generation", options=CogenOptions):
+    opts: CogenOptions
+
+    def __init__(self, run: RunContext, **options: Any) -> None:
+        super().__init__(run, **options)
         self.treatment = parse_variant(run.variant)
         self.joint_inference, self.data_sharing = TREATMENTS[self.treatment]
-        if games < 1 or seed_examples < 1 or epochs < 1 or n_candidates < 1:
-            raise BabyLMError("games, seed_examples, epochs and n_candidates must be at least 1")
-        self.games, self.seed_examples = games, seed_examples
-        self.fit_cfg = FitConfig(epochs=epochs, lr=lr, seed=run.seed)
-        self.world = CogenWorld(n_objects=n_objects, synonym_rate=synonym_rate, noise=noise,
-                                careless_rate=careless_rate, n_candidates=n_candidates,
-                                sample_picks=sample_picks)
+        o = self.opts
+        self.world = CogenWorld(n_objects=o.n_objects, synonym_rate=o.synonym_rate, noise=o.noise,
+                                careless_rate=o.careless_rate, n_candidates=o.n_candidates,
+                                sample_picks=o.sample_picks)
 
     def _seed(self) -> tuple[list[dict], list[dict]]:
-        return seed_data(self.world, self.seed_examples, self.rng("seed"))
+        return seed_data(self.world, self.opts.seed_examples, self.rng("seed"))
 
     def _train(self, listener: list[dict], speaker: list[dict], round_: int) -> None:
         seed_l, seed_s = self._seed()
@@ -101,8 +92,8 @@ class CogenProtocol(RefGameProtocol):
             self._train([], [], -1)
         student = self.load_policy(round_ - 1)
         pid = self.policy_id(round_ - 1)
-        speaks = play_speaker(student, self.world, self.games, self.rng("speak", round_), self.joint_inference)
-        listens = play_listener(student, self.world, self.games, self.rng("listen", round_), self.joint_inference)
+        speaks = play_speaker(student, self.world, self.opts.games, self.rng("speak", round_), self.joint_inference)
+        listens = play_listener(student, self.world, self.opts.games, self.rng("listen", round_), self.joint_inference)
         episodes = []
         for i, g in enumerate(speaks):
             ep = f"r{round_}-s{i}"
@@ -165,16 +156,9 @@ class CogenProtocol(RefGameProtocol):
             "generation": gen,
             "comprehension": comp,
             "treatment": self.treatment,
-            "games_per_role": self.games,
+            "games_per_role": self.opts.games,
             "variants": {f"{self.treatment}/generation": gen, f"{self.treatment}/comprehension": comp},
         }
         self.plot_progress(round_, metrics, {"generation": "generation accuracy per round",
                                              "comprehension": "comprehension accuracy per round"})
         return metrics
-
-
-def _factory(run: RunContext, **options: Any) -> CogenProtocol:
-    return CogenProtocol(run, **options)
-
-
-register_protocol("cogen", _factory)

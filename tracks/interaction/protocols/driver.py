@@ -31,8 +31,9 @@ Contract (protocols and the GAMES helper build on it):
   A `BudgetExceededError` stops the run cleanly (log flushed, checkpoints kept, state marked stopped).
 - Each round's metrics go to RUN/metrics.jsonl; RUN/summary.json holds {"variants": {variant: [metric
   per round]}} for plots and the leaderboard (format in docs/formats.md).
-- `register_protocol(name, factory)` / `get_protocol(name)`: the latter imports
-  `babylm.tracks.interaction.protocols.<name>` lazily, so protocol modules register themselves on import.
+- `class P(InteractionProtocol, protocol="p", metric="m", options=POptions)` registers P on import (or
+  `register_protocol(name, factory)`); `get_protocol(name)` imports
+  `babylm.tracks.interaction.protocols.<name>` lazily. Options are checked by `options_model` (options.py).
 - Rounds are numbered from 0.
 """
 
@@ -93,6 +94,18 @@ class InteractionProtocol(ABC):
     name: str = "protocol"
     primary_metric: str = "success"
 
+    def __init_subclass__(cls, *, protocol: str | None = None, metric: str | None = None,
+                          options: type | None = None, **kwargs: Any) -> None:
+        """`class P(Base, protocol="p", metric="m", options=POptions)` names, describes and registers P."""
+        super().__init_subclass__(**kwargs)
+        if metric is not None:
+            cls.primary_metric = metric
+        if options is not None:
+            cls.options_model = options  # type: ignore[attr-defined]
+        if protocol is not None:
+            cls.name = protocol
+            register_protocol(protocol, cls)
+
     def __init__(self, run: RunContext) -> None:
         self.run = run
 
@@ -124,7 +137,8 @@ _PROTOCOLS: dict[str, ProtocolFactory] = {}
 
 
 def register_protocol(name: str, factory: ProtocolFactory) -> ProtocolFactory:
-    """Register `factory(run: RunContext, **options) -> InteractionProtocol` under `name`."""
+    """Register `factory(run: RunContext, **options) -> InteractionProtocol` under `name` (usually the
+    protocol class; its `options_model` then lists the options)."""
     _PROTOCOLS[name] = factory
     return factory
 

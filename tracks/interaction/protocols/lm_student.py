@@ -8,11 +8,7 @@ train_ledger.py), which saves the scheduled checkpoints RUN/chck_XM with their b
 so an interaction run folder verifies with `babylm ledger verify` like any training run. Subclasses
 wrap each optimizer step in `before_step(words, tokens)` / `after_step(words, loss)`, which charge the
 word ledger's words seen and the training ledger alike.
-Options shared by these protocols: corpus (a text file; default the generated demo corpus),
-corpus_words, n_layer, n_embd, n_head, n_positions, vocab_size (the locally trained BPE tokenizer),
-student (a saved HF folder to start from instead of a fresh GPT-2),
-threads (torch CPU threads; default 1: tiny models run ~10x faster single-threaded on a busy machine;
-0 leaves torch's default, better for real-size students on CPU).
+Options shared by these protocols: `StudentOptions` (protocols/options.py).
 The student runs on `run.device` ("cpu" or "cuda", from `babylm interact run --device`).
 """
 
@@ -24,6 +20,7 @@ from typing import Any
 from babylm.errors import BabyLMError
 from babylm.io import atomic_write_text
 from babylm.tracks.interaction.protocols.driver import InteractionProtocol, RunContext
+from babylm.tracks.interaction.protocols.options import StudentOptions, parse_options
 from babylm.tracks.interaction.students.policy import (
     corpus_text,
     load_policy,
@@ -36,34 +33,15 @@ from babylm.tracks.interaction.students.policy import (
 class StudentProtocol(InteractionProtocol):
     """Shared student handling; subclasses implement deploy/aggregate/train/evaluate."""
 
-    def __init__(
-        self,
-        run: RunContext,
-        *,
-        corpus: str | None = None,
-        corpus_words: int = 4000,
-        student: str | None = None,
-        n_layer: int = 2,
-        n_embd: int = 64,
-        n_head: int = 2,
-        n_positions: int = 128,
-        vocab_size: int = 400,
-        threads: int | None = 1,
-    ) -> None:
+    options_model: type[StudentOptions] = StudentOptions
+
+    def __init__(self, run: RunContext, **options: Any) -> None:
         super().__init__(run)
-        self.corpus_path = corpus
-        self.corpus_words = corpus_words
-        self.student_path = student
-        self.n_layer = n_layer
-        self.n_embd = n_embd
-        self.n_head = n_head
-        self.n_positions = n_positions
-        self.vocab_size = vocab_size
-        self.threads = threads
+        self.opts = parse_options(self.options_model, self.name, options)
         self.model: Any = None
         self.tokenizer: Any = None
         self.policy_id = "init"
-        self.flops_seq_len = n_positions  # context length for the analytic FLOPs per token
+        self.flops_seq_len = self.opts.n_positions  # context length for the analytic FLOPs per token
         self.tledger: Any = None
         self._tledger_size: int | None = None
         self._text: str | None = None
@@ -72,13 +50,13 @@ class StudentProtocol(InteractionProtocol):
     @property
     def text(self) -> str:
         if self._text is None:
-            if self.corpus_path:
-                p = Path(self.corpus_path)
+            if self.opts.corpus:
+                p = Path(self.opts.corpus)
                 if not p.is_file():
                     raise BabyLMError(f"corpus file {p} not found")
                 self._text = p.read_text(encoding="utf-8")
             else:
-                self._text = corpus_text(self.corpus_words, self.run.seed)
+                self._text = corpus_text(self.opts.corpus_words, self.run.seed)
         return self._text
 
     def windows(self, round_: int, n_rounds_hint: int, width: int, limit: int) -> list[list[int]]:
@@ -125,12 +103,13 @@ class StudentProtocol(InteractionProtocol):
         return self.run.run_dir / "rounds" / "init" / "policy"
 
     def _fresh(self) -> None:
-        if self.student_path:
-            self.model, self.tokenizer = load_policy(self.student_path)
+        if self.opts.student:
+            self.model, self.tokenizer = load_policy(self.opts.student)
         else:
-            self.tokenizer = train_tokenizer(self.text, vocab_size=self.vocab_size)
-            self.model = tiny_gpt2(self.tokenizer, n_layer=self.n_layer, n_embd=self.n_embd, n_head=self.n_head,
-                                   n_positions=self.n_positions, seed=self.run.seed)
+            self.tokenizer = train_tokenizer(self.text, vocab_size=self.opts.vocab_size)
+            o = self.opts
+            self.model = tiny_gpt2(self.tokenizer, n_layer=o.n_layer, n_embd=o.n_embd, n_head=o.n_head,
+                                   n_positions=o.n_positions, seed=self.run.seed)
         self.model.to(self.run.device)
         save_policy(self.model, self.tokenizer, self.init_dir)
         self.policy_id = "init"
@@ -140,8 +119,8 @@ class StudentProtocol(InteractionProtocol):
     def on_resume(self, round_: int, step: str | None) -> None:
         import torch
 
-        if self.threads:
-            torch.set_num_threads(self.threads)
+        if self.opts.threads:
+            torch.set_num_threads(self.opts.threads)
         torch.manual_seed(self.run.seed)
         if step is None:
             self._fresh()
@@ -182,8 +161,8 @@ class StudentProtocol(InteractionProtocol):
         """RUN/data_manifest.json for the corpus the student reads from (written into RUN/corpus/ if generated)."""
         from babylm.tracks.manifest import build_manifest, write_manifest
 
-        if self.corpus_path:
-            src = Path(self.corpus_path)
+        if self.opts.corpus:
+            src = Path(self.opts.corpus)
         else:
             src = self.run.run_dir / "corpus" / "corpus.txt"
             src.parent.mkdir(parents=True, exist_ok=True)
@@ -235,6 +214,13 @@ class StudentProtocol(InteractionProtocol):
         """Count the step: the training ledger saves due checkpoints, the word ledger advances words seen."""
         self.tledger.after_step(loss=loss)
         self.run.ledger.seen(words)
+
+    def optimizer_step(self, opt: Any, loss: Any, words: int) -> None:
+        """One optimizer step on `loss`, then `after_step` (call `before_step` first)."""
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        self.after_step(words, float(loss.detach()))
 
     def finish_train(self, round_: int) -> None:
         """Persist the policy trained in `round_` (call at the end of `train`)."""

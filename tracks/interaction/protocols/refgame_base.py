@@ -17,16 +17,21 @@ from typing import Any
 
 from babylm.tracks.interaction.games.world import DEFAULT_LEXICON
 from babylm.tracks.interaction.protocols.driver import InteractionProtocol, RunContext
+from babylm.tracks.interaction.protocols.options import RefGameOptions, parse_options
+from babylm.tracks.interaction.students.learning import FitConfig
 from babylm.tracks.interaction.students.refgame import Student, Vocab
 
 
 class RefGameProtocol(InteractionProtocol):
     """Base for respect/cogen: seeded RNGs, the seed policy, policy load/save, episode-log access."""
 
-    def __init__(self, run: RunContext, *, dim: int = 32, hidden: int = 64) -> None:
+    options_model: type[RefGameOptions] = RefGameOptions
+
+    def __init__(self, run: RunContext, **options: Any) -> None:
         super().__init__(run)
+        self.opts = parse_options(self.options_model, self.name, options)
+        self.fit_cfg = FitConfig(epochs=self.opts.epochs, lr=self.opts.lr, seed=run.seed)
         self.vocab = Vocab.for_world(DEFAULT_LEXICON)
-        self.dim, self.hidden = dim, hidden
         self._cache: dict[str, Student] = {}
 
     # ------------------------------------------------------------------ randomness
@@ -37,7 +42,7 @@ class RefGameProtocol(InteractionProtocol):
     # ------------------------------------------------------------------ policies
     def fresh_student(self) -> Student:
         """The base model (same init every round: each round retrains from it)."""
-        return Student.fresh(self.vocab, seed=self.run.seed, dim=self.dim, hidden=self.hidden)
+        return Student.fresh(self.vocab, seed=self.run.seed, dim=self.opts.dim, hidden=self.opts.hidden)
 
     def seed_dir(self) -> Path:
         return self.run.run_dir / "rounds" / "seed" / "policy"

@@ -27,10 +27,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from babylm.tracks.interaction.accounting.episodes import Turn, read_episodes
 from babylm.tracks.interaction.accounting.word_ledger import count_words
-from babylm.tracks.interaction.protocols.driver import RunContext, register_protocol
+from babylm.tracks.interaction.protocols.driver import RunContext
 from babylm.tracks.interaction.protocols.lm_student import StudentProtocol
+from babylm.tracks.interaction.protocols.options import StudentOptions
 from babylm.tracks.interaction.students.policy import completion_logprobs, sample
 from babylm.tracks.interaction.teachers import DEFAULT_RUBRIC, RUBRIC_MAX, SCORE_PROMPT, ScriptedTeacher
 
@@ -40,33 +43,23 @@ def reinforce_loss(logps: Any, rewards: Any, baseline: float) -> Any:
     return -((rewards - baseline) * logps).mean()
 
 
-class ReinforceProtocol(StudentProtocol):
-    name = "reinforce"
-    primary_metric = "mean_reward"
+class ReinforceOptions(StudentOptions):
+    prompt_tokens: int = Field(8, ge=1, description="Prompt length (corpus tokens).")
+    gen_tokens: int = Field(16, ge=1, description="Tokens the student generates per episode.")
+    episodes_per_round: int = Field(8, ge=1)
+    epochs: int = Field(1, ge=1)
+    baseline: float | None = Field(None, description="Reward baseline (default: the batch mean).")
+    length_bonus: float = 0.0
+    target_words: int = Field(10, ge=1)
+    rubric: tuple[str, ...] = DEFAULT_RUBRIC
 
-    def __init__(
-        self,
-        run: RunContext,
-        *,
-        prompt_tokens: int = 8,
-        gen_tokens: int = 16,
-        episodes_per_round: int = 8,
-        epochs: int = 1,
-        lr: float = 1e-3,
-        top_p: float = 1.0,
-        baseline: float | None = None,
-        length_bonus: float = 0.0,
-        target_words: int = 10,
-        rubric: tuple[str, ...] | list[str] = DEFAULT_RUBRIC,
-        **student: Any,
-    ) -> None:
-        super().__init__(run, **student)
-        self.flops_seq_len = prompt_tokens + gen_tokens
-        self.prompt_tokens, self.gen_tokens = prompt_tokens, gen_tokens
-        self.episodes_per_round, self.epochs = episodes_per_round, epochs
-        self.lr, self.top_p, self.baseline = lr, top_p, baseline
-        self.length_bonus, self.target_words = length_bonus, target_words
-        self.rubric = tuple(rubric)
+
+class ReinforceProtocol(StudentProtocol, protocol="reinforce", metric="mean_reward", options=ReinforceOptions):
+    opts: ReinforceOptions
+
+    def __init__(self, run: RunContext, **options: Any) -> None:
+        super().__init__(run, **options)
+        self.flops_seq_len = self.opts.prompt_tokens + self.opts.gen_tokens
         self.teacher = run.teacher or ScriptedTeacher()
 
     def deploy(self, round_: int) -> list[Any]:
@@ -74,17 +67,17 @@ class ReinforceProtocol(StudentProtocol):
 
         tok = self.tokenizer
         gen = torch.Generator().manual_seed(self.run.seed * 1000 + round_)
-        wins = self.windows(round_, self.run.n_rounds, self.prompt_tokens, self.episodes_per_round)
+        wins = self.windows(round_, self.run.n_rounds, self.opts.prompt_tokens, self.opts.episodes_per_round)
         for e, prompt_ids in enumerate(wins):
             prompt = tok.decode(prompt_ids)
-            out_ids, logp = sample(self.model, prompt_ids, self.gen_tokens, top_p=self.top_p, generator=gen)
+            out_ids, logp = sample(self.model, prompt_ids, self.opts.gen_tokens, top_p=self.opts.top_p, generator=gen)
             text = tok.decode(out_ids)
-            res = self.teacher.score(prompt, text, self.rubric)
+            res = self.teacher.score(prompt, text, self.opts.rubric)
             reward = None
             if res.value is not None:
-                bonus = self.length_bonus * min(1.0, count_words(text) / max(1, self.target_words))
+                bonus = self.opts.length_bonus * min(1.0, count_words(text) / max(1, self.opts.target_words))
                 reward = res.value + bonus
-            hidden = SCORE_PROMPT.format(max=RUBRIC_MAX, criteria=", ".join(self.rubric), context=prompt, student=text)
+            hidden = SCORE_PROMPT.format(max=RUBRIC_MAX, criteria=", ".join(self.opts.rubric), context=prompt, student=text)
             deltas = self.run.ledger.charge_turn(
                 {"corpus": prompt, "student_generated": text, "hidden_prompt": hidden, "reward": res.raw},
                 episode=(round_, e),
@@ -96,7 +89,7 @@ class ReinforceProtocol(StudentProtocol):
                 run=self.run.run_id, round=round_, episode=e, turn=0, role="student",
                 inputs={"prompt": prompt}, outputs=text, logprob=logp, policy_id=self.policy_id,
                 teacher=res.raw, outcome=outcome, ledger=deltas, seed=self.run.seed,
-                extra={"teacher_model": self.teacher.model_id, "rubric": list(self.rubric)},
+                extra={"teacher_model": self.teacher.model_id, "rubric": list(self.opts.rubric)},
             ))
         return list(range(len(wins)))
 
@@ -121,11 +114,11 @@ class ReinforceProtocol(StudentProtocol):
             outs = [tok(d["text"]).input_ids for d in data]
             keep = [i for i, o in enumerate(outs) if o]
             rewards = torch.tensor([float(data[i]["reward"]) for i in keep], device=self.model.device)
-            base = float(rewards.mean()) if self.baseline is None else self.baseline
-            opt = torch.optim.AdamW(self.model.parameters(), lr=self.lr)
+            base = float(rewards.mean()) if self.opts.baseline is None else self.opts.baseline
+            opt = torch.optim.AdamW(self.model.parameters(), lr=self.opts.lr)
             words = sum(count_words(data[i]["prompt"]) + count_words(data[i]["text"]) for i in keep)
             self.model.train()
-            for _ in range(self.epochs):
+            for _ in range(self.opts.epochs):
                 if not keep:
                     break
                 self.before_step(words, sum(len(prompts[i]) + len(outs[i]) for i in keep))
@@ -133,10 +126,7 @@ class ReinforceProtocol(StudentProtocol):
                     self.model, [prompts[i] for i in keep], [outs[i] for i in keep], tok.pad_token_id
                 )
                 loss = reinforce_loss(lp, rewards, base)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                self.after_step(words, float(loss.detach()))
+                self.optimizer_step(opt, loss, words)
         self.finish_train(round_)
 
     def evaluate(self, round_: int) -> dict[str, Any]:
@@ -149,10 +139,3 @@ class ReinforceProtocol(StudentProtocol):
             "heldout_logprob": self.heldout_logprob(),
             "policy_id": self.policy_id,
         }
-
-
-def _factory(run: RunContext, **options: Any) -> ReinforceProtocol:
-    return ReinforceProtocol(run, **options)
-
-
-register_protocol("reinforce", _factory)

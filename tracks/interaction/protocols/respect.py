@@ -27,7 +27,9 @@ demo budget; bench/respect_curves.py runs the full-size setting.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from babylm.errors import BabyLMError
 from babylm.io import read_json
@@ -40,9 +42,10 @@ from babylm.tracks.interaction.games.respect import (
     training_examples,
     window_text,
 )
-from babylm.tracks.interaction.protocols.driver import RunContext, register_protocol
+from babylm.tracks.interaction.protocols.driver import RunContext
+from babylm.tracks.interaction.protocols.options import RefGameOptions
 from babylm.tracks.interaction.protocols.refgame_base import RefGameProtocol
-from babylm.tracks.interaction.students.learning import FitConfig, fit, words_in
+from babylm.tracks.interaction.students.learning import fit, words_in
 
 LABEL_MODES = ("binary", "ternary")
 LEARNERS = ("sup", "rl", "kto")
@@ -59,41 +62,28 @@ def parse_variant(variant: str) -> tuple[str, str]:
     return mode, learner
 
 
-class RespectProtocol(RefGameProtocol):
-    name = "respect"
-    primary_metric = "success"
+class RespectOptions(RefGameOptions):
+    seed_games: int = Field(12, ge=1, description="Demonstration games the seed policy is trained on.")
+    decoder: Literal["student", "teacher"] = Field("student", description="Who decodes the feedback.")
+    noise: float = Field(0.1, ge=0, le=1)
+    max_turns: int = Field(6, ge=1)
 
-    def __init__(
-        self,
-        run: RunContext,
-        *,
-        games: int = 12,
-        seed_games: int = 12,
-        epochs: int = 4,
-        lr: float = 0.01,
-        decoder: str = "student",
-        synonym_rate: float = 0.5,
-        noise: float = 0.1,
-        max_turns: int = 6,
-        n_objects: int = 10,
-        dim: int = 32,
-        hidden: int = 64,
-    ) -> None:
-        super().__init__(run, dim=dim, hidden=hidden)
+
+class RespectProtocol(RefGameProtocol, protocol="respect", metric="success", options=RespectOptions):
+    opts: RespectOptions
+
+    def __init__(self, run: RunContext, **options: Any) -> None:
+        super().__init__(run, **options)
         self.mode, self.learner = parse_variant(run.variant)
-        if decoder not in ("student", "teacher"):
-            raise BabyLMError(f"decoder must be 'student' or 'teacher', got {decoder!r}")
-        if decoder == "teacher" and run.teacher is None:
+        if self.opts.decoder == "teacher" and run.teacher is None:
             raise BabyLMError("decoder=teacher needs a teacher", hint="pass --teacher")
-        if games < 1 or seed_games < 1 or epochs < 1:
-            raise BabyLMError("games, seed_games and epochs must be at least 1")
-        self.games, self.seed_games, self.decoder = games, seed_games, decoder
-        self.fit_cfg = FitConfig(epochs=epochs, lr=lr, seed=run.seed)
-        self.world = RespectWorld(n_objects=n_objects, max_turns=max_turns, synonym_rate=synonym_rate, noise=noise)
+        o = self.opts
+        self.world = RespectWorld(n_objects=o.n_objects, max_turns=o.max_turns, synonym_rate=o.synonym_rate,
+                                  noise=o.noise)
 
     # ------------------------------------------------------------------ seed
     def seed_examples(self) -> tuple[list[dict], list[dict]]:
-        return seed_data(self.world, self.seed_games, self.rng("seed"))
+        return seed_data(self.world, self.opts.seed_games, self.rng("seed"))
 
     def _train(self, listener: list[dict], round_: int) -> None:
         seed_l, seed_d = self.seed_examples()
@@ -116,7 +106,7 @@ class RespectProtocol(RefGameProtocol):
         if round_ == 0:
             self._seed_policy()
         student = self.load_policy(round_ - 1)
-        records = play(student, self.world, self.games, self.rng("deploy", round_))
+        records = play(student, self.world, self.opts.games, self.rng("deploy", round_))
         pid = self.policy_id(round_ - 1)
         for rec in records:
             ep = f"r{round_}-g{rec.episode}"
@@ -139,7 +129,7 @@ class RespectProtocol(RefGameProtocol):
         return [rec.episode for rec in records]
 
     def _decoder(self, round_: int) -> StudentDecoder | TeacherDecoder:
-        if self.decoder == "teacher":
+        if self.opts.decoder == "teacher":
             return TeacherDecoder(self.run.teacher)
         return StudentDecoder(self.load_policy(round_ - 1))  # the deployed policy decodes its own round
 
@@ -195,7 +185,7 @@ class RespectProtocol(RefGameProtocol):
         metrics = {
             "success": sum(bool(t["outcome"]["success"]) for t in ends) / max(1, len(ends)),
             "decoder_accuracy": decoder_accuracy(decoded, truth, self.mode),
-            "decoder": self.decoder,
+            "decoder": self.opts.decoder,
             "labels": self.mode,
             "learner": self.learner,
             "games": len(ends),
@@ -213,10 +203,3 @@ class RespectProtocol(RefGameProtocol):
 
 def _share(flags: list[bool]) -> float | None:
     return sum(flags) / len(flags) if flags else None
-
-
-def _factory(run: RunContext, **options: Any) -> RespectProtocol:
-    return RespectProtocol(run, **options)
-
-
-register_protocol("respect", _factory)

@@ -37,10 +37,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from pydantic import Field, model_validator
+
 from babylm.tracks.interaction.accounting.episodes import Turn, read_episodes
 from babylm.tracks.interaction.accounting.word_ledger import count_words
-from babylm.tracks.interaction.protocols.driver import RunContext, register_protocol
+from babylm.tracks.interaction.protocols.driver import RunContext
 from babylm.tracks.interaction.protocols.lm_student import StudentProtocol
+from babylm.tracks.interaction.protocols.options import StudentOptions
 from babylm.tracks.interaction.students.policy import completion_logprobs, sample
 from babylm.tracks.interaction.teachers import CORRECT_PROMPT, ScriptedTeacher
 
@@ -54,39 +57,39 @@ def simpo_loss(mean_logp_w: Any, mean_logp_l: Any, beta: float = 2.0, gamma: flo
     return -F.logsigmoid(beta * mean_logp_w - beta * mean_logp_l - gamma).mean()
 
 
-class SimPOProtocol(StudentProtocol):
-    name = "simpo"
-    primary_metric = "heldout_token_prob"
+class SimPOOptions(StudentOptions):
+    window: int = Field(32, ge=2, description="Tokens per episode window (context + completion).")
+    context: int = Field(16, ge=1, description="Context tokens; the rest of the window is the completion.")
+    windows_per_round: int = Field(8, ge=1)
+    lm_epochs: int = Field(2, ge=0)
+    simpo_epochs: int = Field(1, ge=0)
+    beta: float = Field(2.0, gt=0)
+    gamma_ratio: float = Field(0.5, ge=0, description="SimPO margin gamma as a fraction of beta.")
+    lm_weight: float = Field(0.2, ge=0)
+    top_p: float = Field(0.8, gt=0, le=1)
+    batch: int = Field(8, ge=1)
 
-    def __init__(
-        self,
-        run: RunContext,
-        *,
-        window: int = 32,
-        context: int = 16,
-        windows_per_round: int = 8,
-        lm_epochs: int = 2,
-        simpo_epochs: int = 1,
-        lr: float = 1e-3,
-        beta: float = 2.0,
-        gamma_ratio: float = 0.5,
-        lm_weight: float = 0.2,
-        top_p: float = 0.8,
-        batch: int = 8,
-        **student: Any,
-    ) -> None:
-        student.setdefault("n_positions", max(128, window))
-        super().__init__(run, **student)
-        self.flops_seq_len = window
-        if not 0 < context < window:
-            from babylm.errors import BabyLMError
+    @model_validator(mode="before")
+    @classmethod
+    def _positions_fit_window(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "n_positions" not in data:
+            data = {**data, "n_positions": max(128, int(data.get("window", 32)))}
+        return data
 
-            raise BabyLMError(f"context ({context}) must be between 0 and window ({window}) tokens")
-        self.window, self.context = window, context
-        self.windows_per_round = windows_per_round
-        self.lm_epochs, self.simpo_epochs = lm_epochs, simpo_epochs
-        self.lr, self.beta, self.gamma = lr, beta, gamma_ratio * beta
-        self.lm_weight, self.top_p, self.batch = lm_weight, top_p, batch
+    @model_validator(mode="after")
+    def _context_inside_window(self) -> SimPOOptions:
+        if not 0 < self.context < self.window:
+            raise ValueError(f"context ({self.context}) must be between 0 and window ({self.window}) tokens")
+        return self
+
+
+class SimPOProtocol(StudentProtocol, protocol="simpo", metric="heldout_token_prob", options=SimPOOptions):
+    opts: SimPOOptions
+
+    def __init__(self, run: RunContext, **options: Any) -> None:
+        super().__init__(run, **options)
+        self.flops_seq_len = self.opts.window
+        self.gamma = self.opts.gamma_ratio * self.opts.beta
         self.teacher = run.teacher or ScriptedTeacher()
         if run.variant not in VARIANTS:
             from babylm.errors import BabyLMError
@@ -101,8 +104,8 @@ class SimPOProtocol(StudentProtocol):
         tok = self.tokenizer
         gen = torch.Generator().manual_seed(self.run.seed * 1000 + round_)
         episodes = []
-        for e, win in enumerate(self.windows(round_, self.run.n_rounds, self.window, self.windows_per_round)):
-            ctx_ids = win[: self.context]
+        for e, win in enumerate(self.windows(round_, self.run.n_rounds, self.opts.window, self.opts.windows_per_round)):
+            ctx_ids = win[: self.opts.context]
             ctx_text = tok.decode(ctx_ids)
             if not self.feedback:  # the control: the same corpus contexts, no student turn, no teacher
                 deltas = self.run.ledger.charge_turn({"corpus": ctx_text}, episode=(round_, e))
@@ -113,7 +116,7 @@ class SimPOProtocol(StudentProtocol):
                 ))
                 episodes.append(e)
                 continue
-            loser_ids, logp = sample(self.model, ctx_ids, self.window - self.context, top_p=self.top_p, generator=gen)
+            loser_ids, logp = sample(self.model, ctx_ids, self.opts.window - self.opts.context, top_p=self.opts.top_p, generator=gen)
             loser = tok.decode(loser_ids)
             full = self.teacher.correct(ctx_text, loser)
             winner_ids = tok(full).input_ids[: len(loser_ids)]  # truncated to the student's length
@@ -151,13 +154,13 @@ class SimPOProtocol(StudentProtocol):
         import torch
 
         self.model.train()
-        opt = torch.optim.AdamW(self.model.parameters(), lr=self.lr)
+        opt = torch.optim.AdamW(self.model.parameters(), lr=self.opts.lr)
         enc = self._encode(data)
         pad = self.tokenizer.pad_token_id
-        schedule = ["lm"] * self.lm_epochs + ["simpo" if self.feedback else "lm"] * self.simpo_epochs
+        schedule = ["lm"] * self.opts.lm_epochs + ["simpo" if self.feedback else "lm"] * self.opts.simpo_epochs
         for kind in schedule:
-            for b in range(0, len(enc), self.batch):
-                part, texts = enc[b : b + self.batch], data[b : b + self.batch]
+            for b in range(0, len(enc), self.opts.batch):
+                part, texts = enc[b : b + self.opts.batch], data[b : b + self.opts.batch]
                 ctx = [c for c, _, _ in part]
                 lp_w, n_w = completion_logprobs(self.model, ctx, [w for _, w, _ in part], pad)
                 # LM loss on context + winner: every token after the first
@@ -168,18 +171,15 @@ class SimPOProtocol(StudentProtocol):
                 tokens = sum(len(f) for f in full)
                 if kind == "simpo":
                     lp_l, n_l = completion_logprobs(self.model, ctx, [lo for _, _, lo in part], pad)
-                    pref = simpo_loss(lp_w / n_w.clamp(min=1), lp_l / n_l.clamp(min=1), self.beta, self.gamma)
-                    loss = pref + self.lm_weight * lm
+                    pref = simpo_loss(lp_w / n_w.clamp(min=1), lp_l / n_l.clamp(min=1), self.opts.beta, self.gamma)
+                    loss = pref + self.opts.lm_weight * lm
                     words += sum(count_words(d["loser"]) for d in texts)
                     tokens += sum(len(lo) for _, _, lo in part)
                 else:
                     loss = lm
                 # exposure cap checked before the step; milestones fire after it (the model that reached them)
                 self.before_step(words, tokens)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                self.after_step(words, float(loss.detach()))
+                self.optimizer_step(opt, loss, words)
         self.finish_train(round_)
 
     def evaluate(self, round_: int) -> dict[str, Any]:
@@ -198,10 +198,3 @@ class SimPOProtocol(StudentProtocol):
         held = self.heldout_logprob()
         return {"heldout_token_prob": math.exp(held), "heldout_logprob": held, "pref_acc": pref_acc,
                 "n_pairs": len(data), "policy_id": self.policy_id}
-
-
-def _factory(run: RunContext, **options: Any) -> SimPOProtocol:
-    return SimPOProtocol(run, **options)
-
-
-register_protocol("simpo", _factory)

@@ -15,17 +15,21 @@
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babylm.submissions.findings import error
+from babylm.tracks.interaction.accounting.formats import InteractionSummary
 
-SUMMARY_FORMAT = "babylm.interaction_summary/1"
+if TYPE_CHECKING:  # pragma: no cover
+    from babylm.submissions.formats import SubmissionManifest
+    from babylm.submissions.validate.context import Context
 
 
-def check_interaction_run(c: Any, m: Any) -> None:
-    """Run the checks above; `c` is validate._Checks (findings, track, ledger, fact sheet, report)."""
+
+
+def check_interaction_run(c: Context, m: SubmissionManifest) -> None:
+    """Run the checks above; `c` is the validate Context (findings, track, ledger, fact sheet, report)."""
     rel = m.files.interaction_run
     folder = c.root / rel
     if not folder.is_dir():
@@ -41,7 +45,7 @@ def check_interaction_run(c: Any, m: Any) -> None:
         _words(c, m, rel, wl)
     _summary(c, rel)
     if c.rep.submission_id is None:  # no training ledger: the word ledger's chain identifies the run
-        from babylm.submissions.bundle import ledger_head, submission_id
+        from babylm.submissions.formats import ledger_head, submission_id
 
         c.rep.submission_id = submission_id(m, ledger_head(folder / "word_ledger.jsonl"))
     if m.files.ledger is None and isinstance(wl, dict):
@@ -64,7 +68,7 @@ def _verify(c: Any, rel: str) -> None:
     for chk in rep.checks:
         if not chk.ok:
             c.F.add(error("E_INTERACTION_RUN", f"{rel}/: {chk.name}: {chk.detail}",
-                          "bundle the unmodified run folder (`babylm interact-verify RUN` must pass)", rel))
+                          "bundle the unmodified run folder (`babylm interact verify RUN` must pass)", rel))
     c.rep.summary["interaction_verify"] = {"ok": rep.ok, "turns": rep.turns, "counts": rep.counts}
 
 
@@ -124,20 +128,11 @@ def _words(c: Any, m: Any, rel: str, wl: dict[str, Any]) -> None:
 
 def _summary(c: Any, rel: str) -> None:
     where = f"{rel}/summary.json"
-    data = c.json(where, "E_INTERACTION_SUMMARY")
-    if data is None:
-        return
-    variants = data.get("variants") if isinstance(data, dict) else None
-    ok = (isinstance(data, dict) and data.get("format") == SUMMARY_FORMAT and isinstance(variants, dict)
-          and all(isinstance(k, str) and isinstance(v, list) and all(
-              x is None or (isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)) for x in v)
-              for k, v in variants.items()))
-    if not ok:
-        c.F.add(error("E_INTERACTION_SUMMARY", f"{where}: not a {SUMMARY_FORMAT} with variants "
-                      "{variant: [number or null per round]}", "bundle the run's summary.json", where))
+    summary = c.model(where, "E_INTERACTION_SUMMARY", InteractionSummary, "bundle the run's summary.json")
+    if summary is None:
         return
     c.rep.summary.setdefault("interaction", {}).update(
-        {"metric": data.get("metric"), "rounds": data.get("rounds"), "variants": variants})
+        {"metric": summary.metric, "rounds": summary.rounds, "variants": summary.variants})
 
 
 def _refgame_checkpoints(c: Any, m: Any, wl: dict[str, Any]) -> None:

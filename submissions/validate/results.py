@@ -1,0 +1,168 @@
+"""results.json: every required checkpoint and task, finite scores, official item counts, bundled weights."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from babylm.evaluation import registry
+from babylm.evaluation.formats import RESULTS_FORMAT
+from babylm.submissions.findings import error, warning
+from babylm.submissions.validate.context import Context
+
+if TYPE_CHECKING:  # pragma: no cover
+    from babylm.submissions.formats import SubmissionManifest
+    from babylm.tracks.rules import Track
+
+
+def check_results(c: Context, m: SubmissionManifest) -> None:
+    rel = m.files.results
+    if not rel or not (c.root / rel).is_file():
+        return
+    data = c.json(rel, "E_RESULTS")
+    if not isinstance(data, dict):
+        return
+    if data.get("format") != RESULTS_FORMAT:
+        c.F.add(error("E_RESULTS_FORMAT", f"{rel}: format {data.get('format')!r} is not '{RESULTS_FORMAT}'",
+                      "write it with `babylm eval run`", rel))
+        return
+    split = c.split or data.get("split") or "fast"
+    c.results_split = split
+    ckpts = data.get("checkpoints")
+    if not isinstance(ckpts, dict) or not ckpts:
+        c.F.add(error("E_RESULTS_SCHEMA", f"{rel}: no 'checkpoints'", "write it with `babylm eval run`", rel))
+        return
+    for name in c.required:
+        if name not in ckpts:
+            c.F.add(error("E_RESULTS_CHECKPOINT", f"{rel}: no results for checkpoint {name}",
+                          "evaluate every checkpoint (`babylm eval run RUN`)", rel))
+    seen_tasks: set[str] = set()
+    for name, entry in ckpts.items():
+        seen_tasks |= _checkpoint_results(c, m, rel, name, entry, split)
+    for t in missing_tasks(c.track, split, seen_tasks):
+        sev, code = (warning, "W_TASK_MISSING") if c.track.is_scaled else (error, "E_TASK_MISSING")
+        c.F.add(sev(code, f"{rel}: task {t} ({split}) has no results", f"evaluate with --tasks {split}", rel))
+    c.rep.summary["results_tasks"] = sorted(seen_tasks)
+    _check_shape(c, rel, data)
+
+
+def _checkpoint_results(c: Context, m: SubmissionManifest, rel: str, name: str, entry: Any, split: str) -> set[str]:
+    """Check one checkpoint's entry; the task names it holds."""
+    results_hash(c, rel, m, name, entry)
+    if c.required and name not in c.required and name in (c.track.names if c.track else ()):
+        c.F.add(error("E_RESULTS_CHECKPOINT", f"{rel}: results for {name}, which the ledger never reached",
+                      "evaluate the bundled checkpoints only", rel))
+    results = entry.get("tasks") if isinstance(entry, dict) else None
+    if not isinstance(results, dict):
+        c.F.add(error("E_RESULTS_SCHEMA", f"{rel}: checkpoint {name} has no 'tasks'", "", rel))
+        return set()
+    for tname, t in results.items():
+        result_task(c, rel, name, tname, t, split)
+    return set(results)
+
+
+def missing_tasks(track: Track, split: str, seen: set[str]) -> list[str]:
+    """The track's required tasks (`registry.task_sets(track).required`) that have official counts on
+    `split` and no results, in registry order. A task the track does not list is never required."""
+    required = set(registry.task_sets(track).required)
+    return [name for name, s in registry.tasks().items()
+            if name in required and split in s.splits and s.expected_counts.get(split)  # type: ignore[call-overload]
+            and s.category != "finetune" and name not in seen]
+
+
+def _check_shape(c: Context, rel: str, data: dict[str, Any]) -> None:
+    """The results format model (`evaluation.formats.ResultsFile`, the reader scoring uses) accepts the
+    file; only asked when the checks above found nothing, so its message adds to them, never repeats."""
+    from babylm.errors import BabyLMError
+    from babylm.evaluation.formats import ResultsFile
+
+    if any(f.where == rel and f.severity == "error" for f in c.F.items):
+        return
+    try:
+        ResultsFile.from_dict(data, where=rel)
+    except BabyLMError as exc:
+        c.F.add(error("E_RESULTS_SCHEMA", str(exc), exc.hint or "write it with `babylm eval run`", rel))
+
+
+def results_hash(c: Context, rel: str, m: SubmissionManifest, name: str, entry: Any) -> None:
+    """Results must come from the bundled weights: compare the claimed content hash with the files."""
+    from babylm.submissions.formats import checkpoint_content_hash
+
+    claimed = entry.get("content_hash") if isinstance(entry, dict) else None
+    folder = c.root / (m.model_location.path or "") / name
+    if m.model_location.kind != "local" or not claimed or not folder.is_dir() or name not in c.required:
+        return
+    if checkpoint_content_hash(folder) != claimed:
+        c.F.add(error("E_RESULTS_HASH", f"{rel}: results of {name} were computed on other weights (content "
+                         "hash differs from the bundled checkpoint)", "re-evaluate the bundled checkpoints", rel))
+
+
+def result_task(c: Context, rel: str, ck: str, tname: str, t: Any, split: str) -> None:
+    where = f"{rel}: {ck}/{tname}"
+    if not isinstance(t, dict):
+        c.F.add(error("E_RESULTS_SCHEMA", f"{where} is not an object", "", rel))
+        return
+    if t.get("status", "ok") != "ok":
+        c.F.add(warning("W_TASK_FAILED", f"{where}: the evaluation failed ({str(t.get('error', ''))[:200]})",
+                           "fix the failure and re-evaluate", rel))
+        return
+    score = t.get("score")
+    if not isinstance(score, (int, float)) or isinstance(score, bool) or not math.isfinite(score):
+        c.F.add(error("E_NAN", f"{where}: score {score!r} is not a finite number", "re-run the evaluation", rel))
+    for sub, v in (t.get("subtasks") or {}).items():
+        if not isinstance(v, (int, float)) or not math.isfinite(v):
+            c.F.add(error("E_NAN", f"{where}/{sub}: {v!r} is not a finite number", "re-run the evaluation", rel))
+    items = t.get("items")
+    n = t.get("n_items")
+    exp = expected_count(c, tname, split)
+    if isinstance(items, list) and not all(isinstance(i, dict) for i in items):
+        c.F.add(error("E_RESULTS_SCHEMA", f"{where}: every item must be an object", "re-run the evaluation", rel))
+        return
+    if isinstance(items, list):
+        if n is not None and n != len(items):
+            c.F.add(error("E_ITEM_COUNT", f"{where}: n_items {n} but {len(items)} items", "", rel))
+        n = len(items)
+        ids = [i.get("id") for i in items if isinstance(i, dict)]
+        if len(set(ids)) != len(ids):
+            c.F.add(error("E_DUPLICATE_ID", f"{where}: duplicate item ids", "re-run the evaluation", rel))
+        for it in items:
+            sc = it.get("scores") if isinstance(it, dict) else None
+            if isinstance(sc, list) and not all(isinstance(x, (int, float)) and math.isfinite(x) for x in sc):
+                c.F.add(error("E_NAN", f"{where}: item {it.get('id')} has non-finite scores",
+                                 "check the model for NaN outputs", rel))
+                break
+        gold = gold_counts(c, tname, split)
+        if gold is not None:
+            have: dict[str, int] = {}
+            for it in items:
+                have[it.get("subtask", "")] = have.get(it.get("subtask", ""), 0) + 1
+            for sub, k in gold.items():
+                if have.get(sub, 0) != k:
+                    c.F.add(error("E_ITEM_COUNT", f"{where}/{sub}: {have.get(sub, 0)} items, expected {k}",
+                                     "evaluate on the official data, all items", rel))
+    if exp is not None and n is not None and n != exp and not c.track.is_scaled:
+        c.F.add(error("E_ITEM_COUNT", f"{where}: {n} items, the official {split} set has {exp}",
+                         "evaluate on the official data, all items", rel))
+
+
+def expected_count(c: Context, task: str, split: str) -> int | None:
+    spec = registry.tasks().get(task)
+    return None if spec is None else spec.expected_counts.get(split)  # type: ignore[call-overload]
+
+
+def gold_counts(c: Context, task: str, split: str) -> dict[str, int] | None:
+    """Items per sub-task from the organizers' data, when a data root was given."""
+    if c.data_root is None:
+        return None
+    spec = registry.tasks().get(task)
+    if spec is None:
+        return None
+    counts: dict[str, int] = {}
+    try:
+        for it in spec.loader(Path(c.data_root), split):  # type: ignore[arg-type]
+            counts[it.subtask] = counts.get(it.subtask, 0) + 1
+    except Exception as exc:  # organizer data problem: say so, do not blame the bundle
+        c.F.add(warning("W_GOLD_UNREADABLE", f"cannot read {task}/{split} from {c.data_root}: {exc}", "", ""))
+        return None
+    return counts
