@@ -8,7 +8,8 @@ Rules (stated once, applied everywhere):
   sub-task rows (the evaluation writes the task-level row as that same mean).
 - Macro score = unweighted mean of the board's linguistic task scores. Optional tasks (GLUE) join the
   macro only when every ranked entry of the board has them, so all entries average the same tasks.
-- A required task with no score counts as 0 and the entry is marked incomplete (`missing` column).
+- A required task with no score counts as 0 and the entry is marked incomplete (`missing` column;
+  `n_scored` of `n_required` tasks): incomplete entries rank after every complete one.
 - Human-likeness (reading, AoA, WUG) is its own score, never part of the macro: the mean of those
   tasks after mapping each to a common scale by its task spec's `board_scale` (reading's delta-R^2 x 100
   is divided by 100; the others are correlations). Missing human-likeness tasks count as 0 likewise.
@@ -19,8 +20,8 @@ Rules (stated once, applied everywhere):
   a stored interval varies as a normal with that interval; otherwise it is held fixed. 95 % percentile
   interval.
 - Flagged entries are not ranked (rank shown as empty), nor are entries with no score for any board
-  task (`unscored`, e.g. an interaction run whose student is a reference-game model, not an LM);
-  everything else is.
+  task (`unscored`, e.g. an interaction run whose student is a reference-game model, not an LM), nor
+  SYNTHETIC or SCALED entries on a board that has real ones (`demo_unranked`); everything else is.
 - Order (`ranking`): macro score (higher first), then human-likeness (higher), then training FLOPs
   (fewer), then parameters (fewer), then submission time (earlier), then submission id.
 - Not distinguishable: `rank_range` is the set of ranks an entry could hold given 95 % intervals
@@ -43,6 +44,8 @@ from babylm.leaderboard.views import (
     apply_filters,
     budget_rows,
     interaction_series,
+    is_scaled,
+    marks,
     pareto_frontier,
     size_bucket,
     size_buckets,
@@ -56,7 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "SIZE_BUCKETS", "TIE_BREAKS", "Board", "apply_filters", "budget_rows", "interaction_series",
-    "learning_curves", "pareto_frontier", "score_board", "size_bucket", "sort_key_frame", "task_scores",
+    "is_scaled", "learning_curves", "marks", "pareto_frontier", "score_board", "size_bucket", "sort_key_frame", "task_scores",
     "tasks_for",
 ]
 
@@ -101,11 +104,22 @@ def score_board(subs: pd.DataFrame, latest: pd.DataFrame, flags: pd.DataFrame, *
     out["human_likeness"] = human
     out["human_low"], out["human_high"] = np.percentile(human_reps, [2.5, 97.5], axis=1) if n else ([], [])
     out["missing"] = _missing(wide, tl.required) if n else []
+    out["n_required"] = len(tl.required)
+    out["n_scored"] = wide.reindex(columns=list(tl.required)).notna().sum(axis=1).to_numpy() if n else []
+    out["complete"] = out["missing"].eq("") if n else []
+    if "scaled" not in out:
+        out["scaled"] = [is_scaled(m) for m in out["meta"]] if "meta" in out else False
     out["flags"] = flag_text.to_numpy()
     out["flagged"] = flagged
     out["unscored"] = wide.reindex(columns=list(tl.all)).isna().all(axis=1).to_numpy() if n else []
     if n and out["unscored"].any():
         notes.append("entries with no task score are listed but not ranked")
+    demo = out["synthetic"].astype(bool).to_numpy() | out["scaled"].astype(bool).to_numpy()
+    real = ~demo & ~flagged & ~out["unscored"].to_numpy(dtype=bool) if n else demo
+    # beside real entries a SYNTHETIC or SCALED one takes no rank; a demo board (nothing else) ranks them
+    out["demo_unranked"] = demo & bool(real.any()) if n else []
+    if n and out["demo_unranked"].any():
+        notes.append("SYNTHETIC and SCALED entries are listed but not ranked beside real entries")
     out["size"] = size_buckets(out["n_params"].to_numpy(dtype=float))
     out, order = rank(out, macro_reps)
     return Board(frame=out.iloc[order].reset_index(drop=True), macro_reps=macro_reps[order],

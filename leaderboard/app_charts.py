@@ -7,24 +7,42 @@ import streamlit as st
 
 from babylm.leaderboard import aggregate as ag
 from babylm.leaderboard import app_data as data
-from babylm.leaderboard.app_widgets import downloads, label, query
+from babylm.leaderboard.app_ranking import macro_definition
+from babylm.leaderboard.app_widgets import DASH, downloads, label, query
+from babylm.leaderboard.views import marks
 
-MACRO_CURVE = "macro (every-checkpoint tasks)"
+MACRO_CURVE = "macro"
 
 
 def _macro_curve(cur: pd.DataFrame, tasks: tuple[str, ...]) -> pd.DataFrame:
-    """Macro per checkpoint over the tasks scored at every checkpoint (checkpoints missing one are left out)."""
+    """The ranking's macro (mean of the board's macro tasks) at each checkpoint that has every one of them:
+    a checkpoint missing one has no macro point (rather than one with the missing task as 0)."""
     per = cur[cur["task"].isin(tasks)]
     if per.empty:
         return per
-    every = [t for t in tasks if t in set(per["task"])
-             and per[per["task"] == t]["checkpoint"].nunique() == per["checkpoint"].nunique()]
-    per = per[per["task"].isin(every)]
     g = per.groupby(["submission_id", "checkpoint", "words_seen"], as_index=False).agg(
         value=("value", "mean"), n=("task", "nunique"))
-    g = g[g["n"] == len(every)].drop(columns="n")
+    g = g[g["n"] == len(tasks)].drop(columns="n")
     g["task"] = MACRO_CURVE
     return g
+
+
+def _task_chart(alt: object, part: pd.DataFrame, task: str, domain: list[str]) -> object:
+    """One task's curves, as wide as its column (on a narrow screen the columns stack)."""
+    return (
+        alt.Chart(part, title=task)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("words_seen:Q", scale=alt.Scale(type="log"), title="words seen (log)",
+                    axis=alt.Axis(format="~s", tickCount=5)),
+            y=alt.Y("value:Q", title="score", scale=alt.Scale(zero=False)),
+            color=alt.Color("entry:N", scale=alt.Scale(domain=domain),
+                            legend=alt.Legend(orient="bottom", columns=1, labelLimit=360, title=None)),
+            tooltip=["entry", "task", "checkpoint", alt.Tooltip("words_seen:Q", format=","),
+                     alt.Tooltip("value:Q", format=".4f")],
+        )
+        .properties(height=230)
+    )
 
 
 def page_curves(url: str, token: str, edition: int, track: str, b: dict, view: pd.DataFrame) -> None:
@@ -41,34 +59,35 @@ def page_curves(url: str, token: str, edition: int, track: str, b: dict, view: p
     q_ids = [i for i in (query("ids") or "").split(",") if i in labels]
     chosen = st.multiselect("Submissions", ids, default=q_ids or ids[:5], format_func=labels.get, key="curve_ids",
                             max_selections=12)
-    task_opts = [MACRO_CURVE] + [t for t in b["tasks"] if t != "aoa"]
-    tasks = st.multiselect("Tasks", task_opts, default=task_opts[:4], key="curve_tasks")
-    if not chosen or not tasks:
+    if not chosen:
         st.info("Pick at least one submission and one task.")
         return
     st.query_params["ids"] = ",".join(chosen)  # the view can be linked to
     cur = data.curves(url, token, tuple(sorted(chosen)))
     cur = pd.concat([cur, _macro_curve(cur, tuple(b["macro_tasks"]))], ignore_index=True)
+    # the board's tasks first, then any other task these entries were scored on (the demo's `demo` task)
+    extra = sorted(set(cur["task"]) - set(b["tasks"]) - {MACRO_CURVE, "aoa"})
+    task_opts = [MACRO_CURVE] + [t for t in b["tasks"] if t != "aoa"] + extra
+    have = [t for t in task_opts if t in set(cur["task"])]
+    tasks = st.multiselect("Tasks", task_opts, default=have[:4] or task_opts[:4], key="curve_tasks")
+    st.caption(macro_definition(b) + " On this page the macro is drawn only at checkpoints that have all of "
+               "its tasks.")
+    if not tasks:
+        st.info("Pick at least one submission and one task.")
+        return
     cur = cur[cur["task"].isin(tasks)].copy()
     cur["entry"] = cur["submission_id"].map(labels)
     if cur.empty:
         st.info("No per-checkpoint scores for this choice.")
         return
-    chart = (
-        alt.Chart(cur)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("words_seen:Q", scale=alt.Scale(type="log"), title="words seen (log)"),
-            y=alt.Y("value:Q", title="score", scale=alt.Scale(zero=False)),
-            color=alt.Color("entry:N", legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
-            tooltip=["entry", "task", "checkpoint", alt.Tooltip("words_seen:Q", format=","),
-                     alt.Tooltip("value:Q", format=".4f")],
-        )
-        .properties(width=360, height=230)
-        .facet(facet=alt.Facet("task:N", title=None, sort=tasks), columns=2)
-        .resolve_scale(y="independent")
-    )
-    st.altair_chart(chart)
+    domain = [labels[i] for i in chosen]
+    shown = [t for t in tasks if t in set(cur["task"])]
+    for t in sorted(set(tasks) - set(shown)):
+        st.caption(f"{t}: {DASH} (no per-checkpoint score for these entries)")
+    for i in range(0, len(shown), 2):
+        cols = st.columns(2)
+        for col, task in zip(cols, shown[i:i + 2], strict=False):
+            col.altair_chart(_task_chart(alt, cur[cur["task"] == task], task, domain), width="stretch")
     downloads(cur.drop(columns=["entry"]), f"curves_{edition}_{track}", "curves")
 
 
@@ -78,9 +97,15 @@ def page_flops(url: str, token: str, edition: int, track: str, b: dict, view: pd
     st.title(f"Score vs training FLOPs · {edition} / {track}")
     y_name = st.segmented_control("Score", ["macro", "human_likeness"], default="macro", key="flops_y",
                                   required=True) or "macro"
-    pts = view[view["train_flops"].notna() & (view["train_flops"] > 0)].copy()
+    st.caption(macro_definition(b))
+    # an entry with no score has no place on a score axis (not a point at 0)
+    pts = view[view["train_flops"].notna() & (view["train_flops"] > 0) & ~view["unscored"].astype(bool)
+               & view[y_name].notna()].copy()
+    left_out = int((view["unscored"].astype(bool)).sum())
+    if left_out:
+        st.caption(f"{left_out} entries with no task score are not plotted.")
     if pts.empty:
-        st.info("No entries with training FLOPs match the filters.")
+        st.info("No scored entries with training FLOPs match the filters.")
         return
     pts["entry"] = [label(r) for _, r in pts.iterrows()]
     pts["pareto"] = ag.pareto_frontier(pts["train_flops"], pts[y_name])
@@ -97,8 +122,9 @@ def page_flops(url: str, token: str, edition: int, track: str, b: dict, view: pd
         interpolate="step-after", color="black", strokeDash=[4, 3]).encode(
         x="train_flops:Q", y=f"{y_name}:Q")
     st.altair_chart((points + front).properties(height=480).interactive(), width="stretch")
-    shown = pts.sort_values("train_flops")[["team", "model", "submission_id", "backend", "n_params", "train_flops",
-                                            y_name, "pareto"]]
+    pts["marks"] = [marks(r) for _, r in pts.iterrows()]
+    shown = pts.sort_values("train_flops")[["team", "model", "marks", "submission_id", "backend", "n_params",
+                                            "train_flops", y_name, "pareto"]]
     shown = shown.assign(train_pflops=shown["train_flops"] / 1e15)
     cfg = {"n_params": st.column_config.NumberColumn("parameters", format="compact"),
            "train_pflops": st.column_config.NumberColumn("training PFLOPs", format="%.4g"),

@@ -38,14 +38,12 @@ def boards(url: str, token: str) -> list[tuple[int, str]]:
 @st.cache_data(show_spinner="Scoring the board ...", max_entries=16)
 def board(url: str, token: str, edition: int, track: str) -> dict[str, Any]:
     """The ranked board (aggregate.score_board) as plain data; reads only the `latest` rows (SQL-side)."""
-    s = get_store(url)
-    subs = s.submissions_frame(edition, track, with_meta=False)
-    latest = s.latest_frame(edition=edition, track=track)
-    flags = s.flags_frame(list(subs["submission_id"])) if len(subs) else s.flags_frame([])
-    b = ag.score_board(subs, latest, flags, edition=edition, track=track)
+    from babylm.leaderboard.terminal import load_board
+
+    b = load_board(get_store(url), edition, track)
     return {"frame": b.frame, "macro_tasks": b.macro_tasks, "tasks": b.tasks.all,
             "linguistic": b.tasks.linguistic + b.tasks.optional, "human": b.tasks.human_likeness,
-            "notes": b.notes}
+            "notes": b.notes, "required": b.tasks.required}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

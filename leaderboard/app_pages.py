@@ -3,7 +3,11 @@
 Pages: Ranking (`app_ranking`), Learning curves and Score vs FLOPs (`app_charts`), Submission
 (`app_submission`). Navigation lives in the sidebar and in the URL
 (`?page=curves&edition=2025&track=strict-small&id=…`), so every view can be linked to (and
-screenshotted by the browser test).
+screenshotted by the browser test). The filters sit at the top of the page, not in the sidebar, so a
+narrow screen (where the sidebar starts collapsed) still reaches them.
+
+Every user string (team, model, flag reason, note) goes to the page as plain text: through a table
+cell, a widget option, or `app_widgets.plain` where the element renders Markdown.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from babylm.leaderboard import app_data as data
 from babylm.leaderboard.app_charts import page_curves, page_flops
 from babylm.leaderboard.app_ranking import page_ranking
 from babylm.leaderboard.app_submission import page_submission
-from babylm.leaderboard.app_widgets import SYNTH_BANNER, query
+from babylm.leaderboard.app_widgets import SYNTH_BANNER, plain, query
 
 PAGES = {"ranking": "Ranking", "curves": "Learning curves", "flops": "Score vs FLOPs", "submission": "Submission"}
+MAIN_TRACKS = ("strict", "strict-small")  # the headline boards of every edition so far
 RENDER = {"ranking": page_ranking, "curves": page_curves, "flops": page_flops, "submission": page_submission}
 
 
@@ -34,11 +39,11 @@ def main() -> None:
     edition, track, page = _choose_board(boards)
     b = data.board(url, token, edition, track)
     frame: pd.DataFrame = b["frame"]
-    view = _filtered(frame)
     st.query_params.update({"page": page, "edition": str(edition), "track": track})
-    st.sidebar.caption(f"{len(view)} of {len(frame)} entries shown · store revision {token.rsplit('#', 1)[-1]}")
-    if frame["synthetic"].astype(bool).any():
+    if (frame["synthetic"].astype(bool) | frame["scaled"].astype(bool)).any():
         st.warning(SYNTH_BANNER)
+    view = _filtered(frame)
+    st.sidebar.caption(f"{len(view)} of {len(frame)} entries shown · store revision {token.rsplit('#', 1)[-1]}")
     RENDER[page](url, token, edition, track, b, view)
 
 
@@ -51,7 +56,7 @@ def _open_store() -> tuple[str, str]:
     try:
         token = data.get_store(url).state_token()
     except Exception as exc:  # a bad URL or unreadable file: tell the visitor, not a traceback
-        st.error(f"Cannot open the results store {url}: {exc}")
+        st.error(plain(f"Cannot open the results store {url}: {exc}"))
         st.stop()
     return url, token
 
@@ -64,7 +69,8 @@ def _choose_board(boards: list[tuple[int, str]]) -> tuple[int, str, str]:
                                    and int(q_ed) in editions else 0, key="edition")
     tracks = [t for e, t in boards if e == edition]
     q_tr = query("track")
-    track = st.sidebar.selectbox("Track", tracks, index=tracks.index(q_tr) if q_tr in tracks else 0, key="track")
+    default = tracks.index(q_tr) if q_tr in tracks else tracks.index(main_track(tracks))
+    track = st.sidebar.selectbox("Track", tracks, index=default, key="track")
     keys = list(PAGES)
     q_page = query("page", "ranking")
     page = st.sidebar.radio("Page", keys, format_func=PAGES.get,
@@ -72,17 +78,30 @@ def _choose_board(boards: list[tuple[int, str]]) -> tuple[int, str, str]:
     return edition, track, page
 
 
+def main_track(tracks: list[str]) -> str:
+    """The track a visitor lands on: the edition's main (strict) text board when it has entries, then
+    strict-small, else the busiest board (`tracks` comes busiest first)."""
+    return next((t for t in MAIN_TRACKS if t in tracks), tracks[0])
+
+
 def _filtered(frame: pd.DataFrame) -> pd.DataFrame:
-    """The board's rows the sidebar filters keep."""
-    st.sidebar.subheader("Filters")
-    backends = sorted(frame["backend"].unique())
-    sel_backends = st.sidebar.multiselect("Backend", backends, default=[], key="f_backend",
-                                          placeholder="all backends")
-    sizes = [s for s, _, _ in ag.SIZE_BUCKETS] + ["unknown"]
-    sizes = [s for s in sizes if s in set(frame["size"])]
-    sel_sizes = st.sidebar.multiselect("Model size (parameters)", sizes, default=[], key="f_size",
-                                       placeholder="all sizes")
-    show_flagged = st.sidebar.toggle("Show flagged entries", value=False, key="f_flagged")
-    show_synth = st.sidebar.toggle("Show synthetic entries", value=True, key="f_synth")
+    """The board's rows the filters (at the top of the page) keep. SYNTHETIC and SCALED entries are hidden
+    unless asked for, or when the board has nothing else (a demo store), where hiding them would leave
+    an empty board."""
+    synth = frame["synthetic"].astype(bool) | frame["scaled"].astype(bool)
+    only_demo = bool(len(frame)) and bool(synth.all())
+    with st.expander("Filters", expanded=False):
+        c1, c2 = st.columns(2)
+        backends = sorted(frame["backend"].unique())
+        sel_backends = c1.multiselect("Backend", backends, default=[], key="f_backend", placeholder="all backends")
+        sizes = [s for s, _, _ in ag.SIZE_BUCKETS] + ["unknown"]
+        sizes = [s for s in sizes if s in set(frame["size"])]
+        sel_sizes = c2.multiselect("Model size (parameters)", sizes, default=[], key="f_size", placeholder="all sizes")
+        c3, c4, c5 = st.columns(3)
+        show_flagged = c3.toggle("Show flagged entries", value=False, key="f_flagged")
+        show_synth = c4.toggle("Show synthetic entries", value=only_demo, key="f_synth",
+                               help="made by `babylm leaderboard seed-demo`: not real models")
+        show_scaled = c5.toggle("Show SCALED runs", value=only_demo, key="f_scaled",
+                                help="budgets and schedule shrunk for a demo: not valid entries")
     return ag.apply_filters(frame, backends=sel_backends, sizes=sel_sizes, show_flagged=show_flagged,
-                            show_synthetic=show_synth)
+                            show_synthetic=show_synth, show_scaled=show_scaled)

@@ -11,7 +11,8 @@ import streamlit as st
 
 from babylm.leaderboard import aggregate as ag
 from babylm.leaderboard import app_data as data
-from babylm.leaderboard.app_widgets import SYNTH_MARK, field_table, fmt, label, query
+from babylm.leaderboard.app_ranking import macro_definition
+from babylm.leaderboard.app_widgets import DASH, field_table, fmt, label, mark_prefix, plain, query
 
 
 def _pick(frame: pd.DataFrame, view: pd.DataFrame) -> str:
@@ -33,12 +34,13 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
     sid = _pick(frame, view)
     info = data.submission(url, token, sid)
     if info is None:
-        st.error(f"Unknown submission {sid}")
+        st.error(plain(f"Unknown submission {sid}"))
         return
     row = info["row"]
     rank_row = frame[frame["submission_id"] == sid].iloc[0]
     meta = row.get("meta") or {}
     _header(row, rank_row, meta)
+    st.caption(macro_definition(b))
     left, right = st.columns(2)
     with left:
         _fact_sheet(sid, row, meta)
@@ -55,23 +57,29 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
 
 
 def _header(row: dict, rank_row: Any, meta: dict) -> None:
-    st.title(f"{SYNTH_MARK if row['synthetic'] else ''}{row['team']} / {row['model']}")
+    st.title(plain(f"{mark_prefix(rank_row)}{row['team']} / {row['model']}"))
     if row["synthetic"]:
-        st.warning(meta.get("synthetic_note", "Synthetic entry: not a real result."))
-    if str(meta.get("scale") or "1") != "1":
-        st.warning(f"SCALED run x{meta['scale']}: budgets and schedule shrunk for a demo; not a valid entry.")
+        st.warning(plain(meta.get("synthetic_note", "Synthetic entry: not a real result.")))
+    if ag.is_scaled(meta):
+        st.warning(plain(f"SCALED run x{meta['scale']}: budgets and schedule shrunk for a demo; not a valid entry."))
     if rank_row["flags"]:
-        st.error(f"Flagged: {rank_row['flags']}")
-    if rank_row["missing"]:
-        st.warning(f"Incomplete: no score for {rank_row['missing']} (counted as 0).")
+        st.error("Flagged: " + plain(rank_row["flags"]))
+    if rank_row["unscored"]:
+        st.warning("No task score stored for this entry: it is listed but not ranked.")
+    elif rank_row["missing"]:
+        st.warning(f"Incomplete ({int(rank_row['n_scored'])} of {int(rank_row['n_required'])} tasks): no score for "
+                   f"{rank_row['missing']} (counted as 0; ranked after the complete entries).")
+    unscored = bool(rank_row["unscored"])
+    lo, hi = rank_row["macro_low"], rank_row["macro_high"]
+    ci = ("no interval: no per-item data to resample" if lo == hi else f"95% CI [{lo:.3f}, {hi:.3f}]")
     c = st.columns(6)
-    c[0].metric("rank", "—" if np.isnan(rank_row["rank"]) else f"{int(rank_row['rank'])}",
-                help=f"possible ranks given 95 % intervals: {rank_row['rank_range'] or '—'}")
-    c[1].metric("macro", f"{rank_row['macro']:.3f}", help=f"95% CI [{rank_row['macro_low']:.3f}, "
-                f"{rank_row['macro_high']:.3f}]")
-    c[2].metric("human-likeness", f"{rank_row['human_likeness']:.3f}")
+    c[0].metric("rank", DASH if np.isnan(rank_row["rank"]) else f"{int(rank_row['rank'])}",
+                help=f"possible ranks given 95 % intervals: {rank_row['rank_range'] or DASH}")
+    c[1].metric("macro", DASH if unscored else f"{rank_row['macro']:.3f}",
+                help="no task score" if unscored else ci)
+    c[2].metric("human-likeness", DASH if unscored else f"{rank_row['human_likeness']:.3f}")
     c[3].metric("parameters", fmt(row["n_params"]))
-    c[4].metric("training FLOPs", "—" if row["train_flops"] is None else f"{row['train_flops']:.2e}")
+    c[4].metric("training FLOPs", DASH if row["train_flops"] is None else f"{row['train_flops']:.2e}")
     c[5].metric("words seen", fmt(row["words_seen"]))
 
 
@@ -83,7 +91,7 @@ def _fact_sheet(sid: str, row: dict, meta: dict) -> None:
     if teacher:  # what the scorer stores under meta["teacher"] (the fact sheet's teacher, validated)
         facts |= {"teacher parameters": teacher.get("n_params"), "teacher words": teacher.get("words")}
     facts |= {k: v for k, v in (meta.get("fact_sheet") or {}).items() if k != "teacher"}
-    st.table(field_table(facts))
+    st.dataframe(field_table(facts), hide_index=True, key="sub_facts")
 
 
 def _budgets(meta: dict) -> None:
@@ -103,7 +111,7 @@ def _ledger(meta: dict) -> None:
     st.subheader("Ledger summary")
     ledger = meta.get("ledger_summary")
     if ledger:
-        st.table(field_table(ledger))
+        st.dataframe(field_table(ledger), hide_index=True, key="sub_ledger")
     else:
         st.caption("No ledger summary in this submission.")
 
@@ -112,8 +120,11 @@ def _scores(latest: pd.DataFrame) -> None:
     st.subheader("Scores (last checkpoint per task)")
     task_rows = latest[latest["subtask"] == ""][["task", "checkpoint", "metric", "value", "ci_low", "ci_high",
                                                   "task_version"]].sort_values("task")
+    task_rows["95% CI"] = [DASH + " (no interval stored)" if pd.isna(lo) or pd.isna(hi) else f"[{lo:.4f}, {hi:.4f}]"
+                           for lo, hi in zip(task_rows["ci_low"], task_rows["ci_high"], strict=True)]
+    task_rows = task_rows.drop(columns=["ci_low", "ci_high"])
     st.dataframe(task_rows, hide_index=True, key="sub_tasks",
-                 column_config={c: st.column_config.NumberColumn(format="%.4f") for c in ("value", "ci_low", "ci_high")})
+                 column_config={"value": st.column_config.NumberColumn(format="%.4f")})
     with st.expander("Per sub-task scores"):
         sub_rows = latest[latest["subtask"] != ""][["task", "subtask", "checkpoint", "metric", "value"]]
         st.dataframe(sub_rows.sort_values(["task", "subtask"]), hide_index=True, key="sub_subtasks")
@@ -161,8 +172,8 @@ def _interaction(meta: dict, inter: dict[str, list[float]]) -> None:
         color="variant:N", tooltip=["variant", "round", alt.Tooltip("success:Q", format=".4g")])
         .properties(height=260), width="stretch")
     if run:
-        st.caption(" · ".join(f"{k}: {v}" for k, v in run.items() if k in ("protocol", "run_id", "variant",
-                                                                            "rounds") and v is not None))
+        st.caption(plain(" · ".join(f"{k}: {v}" for k, v in run.items() if k in ("protocol", "run_id", "variant",
+                                                                                  "rounds") and v is not None)))
 
 
 def _validation(rep: dict | None) -> None:

@@ -3,21 +3,45 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-SYNTH_BANNER = ("This board contains SYNTHETIC entries (made by `babylm leaderboard seed-demo`, marked "
-                "[synthetic]): they are not real models or results.")
+from babylm.leaderboard.views import strip_control
+
+SYNTH_BANNER = ("This board holds SYNTHETIC entries (made by `babylm leaderboard seed-demo`) or SCALED runs "
+                "(budgets shrunk for a demo): they are marked as such and are not real results.")
 SYNTH_MARK = "[synthetic] "
+SCALED_MARK = "[SCALED] "
+DASH = "—"
+# CommonMark lets a backslash escape any ASCII punctuation; Streamlit's own syntax (:red[..], :emoji:,
+# $latex$) is punctuation too, so escaping all of it leaves nothing but literal text.
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+WJ = "\u2060"
+_AUTOLINK = re.compile(r"(?i):/|www\.|[^\s]@")
+
+
+def plain(text: object) -> str:
+    """A user string (team, model, flag reason, note) for an element that renders Markdown (st.title,
+    st.error, st.caption ...): control characters and line breaks removed, every Markdown character
+    escaped, so it shows literally: no link, no emphasis, no HTML."""
+    one_line = strip_control(text).replace("\n", " ").replace("\t", " ")
+    # GFM links bare URLs and e-mail addresses after the escapes are resolved: an invisible word joiner
+    # inside "://", "www." and before "@" keeps them text
+    one_line = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + WJ + m.group(0)[-1], one_line)
+    return _MD_SPECIAL.sub(r"\\\1", one_line)
+
+
+def mark_prefix(row: Any) -> str:
+    return (SYNTH_MARK if row.get("synthetic") else "") + (SCALED_MARK if row.get("scaled") else "")
 
 
 def label(row: Any) -> str:
-    """How an entry is named in pickers and charts: [synthetic] team / model (id)."""
-    mark = SYNTH_MARK if row["synthetic"] else ""
-    return f"{mark}{row['team']} / {row['model']} ({row['submission_id']})"
+    """How an entry is named in pickers and charts (plain text): [synthetic] [SCALED] team / model (id)."""
+    return strip_control(f"{mark_prefix(row)}{row['team']} / {row['model']} ({row['submission_id']})")
 
 
 def query(name: str, default: str | None = None) -> str | None:
@@ -59,5 +83,5 @@ def fmt(x: Any) -> str:
 
 
 def field_table(d: dict[str, Any]) -> pd.DataFrame:
-    """A {field: value} mapping as a two-column table for st.table."""
+    """A {field: value} mapping as a two-column table (field, value)."""
     return pd.DataFrame({"field": list(d), "value": [show(v) for v in d.values()]})

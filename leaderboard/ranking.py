@@ -33,8 +33,13 @@ def sort_key_frame(df: pd.DataFrame) -> pd.DataFrame:
 def rank(out: pd.DataFrame, macro_reps: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
     """Add rank columns; return the frame and the row order (ranked entries first, best first)."""
     keys = sort_key_frame(out)
-    # flagged and unscored entries sort after ranked ones, then by the same keys
+    # flagged and unscored entries sort after ranked ones, incomplete ones after complete ones, then by
+    # the same keys
     excluded = out["flagged"].to_numpy(dtype=bool) | out["unscored"].to_numpy(dtype=bool)
+    if "demo_unranked" in out:
+        excluded = excluded | out["demo_unranked"].to_numpy(dtype=bool)
+    incomplete = ~out["complete"].to_numpy(dtype=bool) if "complete" in out else excluded & False
+    keys.insert(0, "incomplete", incomplete)
     keys.insert(0, "flag", excluded)
     order = keys.sort_values(list(keys.columns), kind="mergesort").index.to_numpy()
     out = out.copy()

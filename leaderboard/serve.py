@@ -1,14 +1,23 @@
-"""Start the Streamlit app as a subprocess, wait until it answers, stop it cleanly."""
+"""Start the Streamlit app as a subprocess, wait until it answers, stop it cleanly.
+
+The child runs in its own process group (session), and while `serve_until_interrupted` waits, SIGTERM and
+SIGHUP stop that whole group, so killing `babylm leaderboard serve` never leaves Streamlit serving as an
+orphan on the port.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,25 +32,52 @@ class RunningApp:
     url: str
     log_path: Path | None = None
 
+    def _signal_group(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, sig)  # the child leads its own group: this reaches its children too
+
     def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM to the app's process group, SIGKILL after `timeout` s."""
         if self.proc.poll() is None:
-            self.proc.terminate()
+            self._signal_group(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                self._signal_group(signal.SIGKILL)
                 self.proc.wait(timeout=timeout)
+        self._signal_group(signal.SIGKILL)  # anything the app left behind in its group
 
     def serve_until_interrupted(self, stopping_message: str) -> None:
-        """Wait for the app to exit; on Ctrl-C print `stopping_message`. The app is stopped either way."""
+        """Wait for the app to exit; on Ctrl-C, SIGTERM or SIGHUP print `stopping_message`. The app is
+        stopped either way."""
         from babylm.output import console
 
         try:
-            self.proc.wait()
+            with stop_signals_interrupt():
+                self.proc.wait()
         except KeyboardInterrupt:
             console.print(stopping_message)
         finally:
             self.stop()
+
+
+@contextlib.contextmanager
+def stop_signals_interrupt() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP raise KeyboardInterrupt (as Ctrl-C does), so the caller's cleanup
+    runs; outside the main thread signals cannot be handled and this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_signal(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -68,13 +104,16 @@ def start_app(store_url: str, *, host: str = "127.0.0.1", port: int | None = Non
         raise BabyLMError(f"port {port} on {host} is already in use", "pick another with --port")
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP_PATH), "--server.port", str(port),
            "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none", "--global.developmentMode", "false", "--", "--store", store_url]
+           "--server.fileWatcherType", "none", "--global.developmentMode", "false",
+           "--client.toolbarMode", "viewer",  # no Deploy button or developer menu for visitors
+           "--", "--store", store_url]
     env = dict(os.environ, BABYLM_LEADERBOARD_STORE=store_url)
     out = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115 - lives as long as the app
-    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     app = RunningApp(proc=proc, url=f"http://{host}:{port}", log_path=log_path)
     try:
-        wait_healthy(app, wait_s)
+        with stop_signals_interrupt():
+            wait_healthy(app, wait_s)
     except BaseException:
         app.stop()
         raise

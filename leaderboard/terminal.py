@@ -13,26 +13,33 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def load_board(store: Store, edition: int, track: str) -> Board:
-    from babylm.leaderboard.aggregate import score_board
+    from babylm.leaderboard.aggregate import is_scaled, score_board
 
-    subs = store.submissions_frame(edition, track, with_meta=False)
+    subs = store.submissions_frame(edition, track, with_meta=True)
+    subs["scaled"] = [is_scaled(m) for m in subs["meta"]] if len(subs) else []
+    subs = subs.drop(columns=["meta"])
     return score_board(subs, store.latest_frame(edition=edition, track=track),
                        store.flags_frame(list(subs["submission_id"])), edition=edition, track=track)
 
 
 def ranking_records(board: Board, limit: int | None = None) -> list[dict[str, Any]]:
-    """JSON-ready rows: rank (null when flagged), rank_range, same_as_above, team, model, submission_id,
-    synthetic, macro, macro_ci95, human_likeness, tasks {task: score or null}, n_params, train_flops,
+    """JSON-ready rows: rank (null when flagged or unscored), rank_range, same_as_above, team, model,
+    submission_id, synthetic, scaled, unscored, tasks_scored, macro (null when unscored), macro_ci95 ([null,
+    null] when there is no interval), human_likeness, tasks {task: score or null}, n_params, train_flops,
     words_seen, flags, missing."""
     rows = []
     f = board.frame if limit is None else board.frame.head(limit)
     for _, r in f.iterrows():
+        unscored = bool(r["unscored"])
+        no_ci = unscored or r["macro_low"] == r["macro_high"]  # held fixed by the bootstrap: no interval
         rows.append({
             "rank": None if math.isnan(r["rank"]) else int(r["rank"]), "rank_range": r["rank_range"],
             "same_as_above": bool(r["same_as_above"]), "team": r["team"], "model": r["model"],
-            "submission_id": r["submission_id"], "synthetic": bool(r["synthetic"]),
-            "macro": _num(r["macro"]), "macro_ci95": [_num(r["macro_low"]), _num(r["macro_high"])],
-            "human_likeness": _num(r["human_likeness"]),
+            "submission_id": r["submission_id"], "synthetic": bool(r["synthetic"]), "scaled": bool(r["scaled"]),
+            "unscored": unscored, "tasks_scored": int(r["n_scored"]),
+            "macro": None if unscored else _num(r["macro"]),
+            "macro_ci95": [None, None] if no_ci else [_num(r["macro_low"]), _num(r["macro_high"])],
+            "human_likeness": None if unscored else _num(r["human_likeness"]),
             "tasks": {t: _num(r[t]) for t in board.tasks.all},
             "n_params": _num(r["n_params"]), "train_flops": _num(r["train_flops"]),
             "words_seen": _num(r["words_seen"]), "flags": r["flags"], "missing": r["missing"],
@@ -54,12 +61,39 @@ def _num(x: Any) -> Any:
     return None if math.isnan(v) else v
 
 
+def escape_markup(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _safe(text: object) -> str:
+    """A stored string for the terminal: no escape sequences or control characters, Rich markup escaped."""
+    from babylm.leaderboard.views import strip_control
+
+    return escape_markup(strip_control(text).replace("\n", " "))
+
+
+def _name(rec: dict[str, Any], n_required: int) -> str:
+    """team / model, with what sets the entry apart: (synthetic), (SCALED), k of n tasks."""
+    pre = "".join(m for m, on in (("(synthetic) ", rec["synthetic"]), ("(SCALED) ", rec["scaled"])) if on)
+    post = " [no task scores]" if rec["unscored"] else (
+        f" [{rec['tasks_scored']} of {n_required} tasks]" if rec["missing"] else "")
+    return pre + _safe(f"{rec['team']} / {rec['model']}") + escape_markup(post)
+
+
+def _score(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
 def render_ranking(console: Console, board: Board, title: str, limit: int = 20) -> None:
     from rich.table import Table
 
     wide = console.width >= 150
     tasks = board.tasks.linguistic if wide else ()
-    table = Table(title=title, caption=f"{board.notes[0]}; ≈ = not distinguishable from the entry above")
+    n_req = len(board.tasks.required)
+    table = Table(title=_safe(title), caption=f"{board.notes[0]}, a missing task counting 0 (such entries rank after "
+                  "complete ones); ≈ = not distinguishable from the entry above; — = no score or no interval")
     table.add_column("rank", justify="right", no_wrap=True)
     table.add_column("team / model", overflow="fold")
     table.add_column("macro", justify="right", no_wrap=True)
@@ -72,10 +106,9 @@ def render_ranking(console: Console, board: Board, title: str, limit: int = 20) 
         rank = "—" if rec["rank"] is None else f"{rec['rank']}{' ≈' if rec['same_as_above'] else ''}"
         lo, hi = rec["macro_ci95"]
         table.add_row(
-            rank, f"{'(synthetic) ' if rec['synthetic'] else ''}{rec['team']} / {rec['model']}",
-            f"{rec['macro']:.3f}", f"{lo:.3f}-{hi:.3f}", f"{rec['human_likeness']:.3f}",
-            *("—" if rec["tasks"][t] is None else f"{rec['tasks'][t]:.3f}" for t in tasks),
-            rec["flags"] or "",
+            rank, _name(rec, n_req),
+            _score(rec["macro"]), "—" if lo is None or lo == hi else f"{lo:.3f}-{hi:.3f}",
+            _score(rec["human_likeness"]), *(_score(rec["tasks"][t]) for t in tasks), _safe(rec["flags"] or ""),
         )
     console.print(table)
     if len(board.frame) > limit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,8 +35,40 @@ def size_buckets(n_params: np.ndarray) -> list[str]:
     return list(np.select(conds, [name for name, _, _ in SIZE_BUCKETS], default="unknown"))
 
 
+CONTROL = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC (hyperlinks, titles), BEL or ST ended
+                     r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI (colours, screen clear, cursor moves)
+                     r"|\x1b[@-_]?"  # other escapes
+                     r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0/C1 controls but tab and newline
+
+
+def strip_control(text: object) -> str:
+    """`text` as a string without terminal escape sequences and control characters."""
+    return CONTROL.sub("", str(text))
+
+
+def is_scaled(meta: Any) -> bool:
+    """A SCALED run (budgets and schedule shrunk for a demo, meta["scale"] other than 1): not a valid entry."""
+    return isinstance(meta, dict) and str(meta.get("scale") or "1") != "1"
+
+
+def marks(row: Any) -> str:
+    """What sets an entry apart from a complete, real, unflagged one: SYNTHETIC, SCALED, k of n tasks, flagged."""
+    out = []
+    if row.get("synthetic"):
+        out.append("SYNTHETIC")
+    if row.get("scaled"):
+        out.append("SCALED")
+    if row.get("unscored"):
+        out.append("no task scores")
+    elif not row.get("complete", True):
+        out.append(f"{int(row['n_scored'])} of {int(row['n_required'])} tasks")
+    if row.get("flagged"):
+        out.append("flagged")
+    return " · ".join(out)
+
+
 def apply_filters(frame: pd.DataFrame, *, backends: list[str] | None = None, sizes: list[str] | None = None,
-                  show_flagged: bool = False, show_synthetic: bool = True) -> pd.DataFrame:
+                  show_flagged: bool = False, show_synthetic: bool = True, show_scaled: bool = True) -> pd.DataFrame:
     """The rows a visitor asked for; ranks stay those of the whole board."""
     m = frame.index == frame.index
     if backends:
@@ -46,6 +79,8 @@ def apply_filters(frame: pd.DataFrame, *, backends: list[str] | None = None, siz
         m &= ~frame["flagged"].to_numpy()
     if not show_synthetic:
         m &= ~frame["synthetic"].astype(bool).to_numpy()
+    if not show_scaled and "scaled" in frame:
+        m &= ~frame["scaled"].astype(bool).to_numpy()
     return frame[m]
 
 

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from babylm.leaderboard.app_data import STORE_ENV
+from babylm.leaderboard.app_widgets import plain
 from babylm.leaderboard.seed import SYNTHETIC_NOTE, seed_demo
 from babylm.leaderboard.store import ScoreRow, Store
 
@@ -32,6 +33,13 @@ def table(at: AppTest):  # noqa: ANN201 - a DataFrame
     return at.dataframe[0].value
 
 
+def frame(at: AppTest, column: str):  # noqa: ANN201 - a DataFrame
+    """The first table on the page with `column` (st.dataframe elements carry no key in AppTest)."""
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert found, [list(d.value.columns) for d in at.dataframe]
+    return found[0]
+
+
 def test_ranking_page_shows_every_unflagged_entry_with_the_columns(monkeypatch: pytest.MonkeyPatch,
                                                                     seeded_url: str) -> None:
     at = run_app(monkeypatch, seeded_url)
@@ -39,16 +47,17 @@ def test_ranking_page_shows_every_unflagged_entry_with_the_columns(monkeypatch: 
     t = table(at)
     # 14 seeded, one in 13 flagged (hidden by default)
     assert len(t) == 13
-    for col in ("rank", "rank range", "team", "model", "synthetic", "macro", "macro 95% CI", "blimp", "ewok", "human-likeness",
-                "parameters", "training PFLOPs", "words seen", "flags"):
+    for col in ("rank", "rank range", "team", "model", "marks", "macro", "macro 95% CI", "blimp", "ewok",
+                "human-likeness", "parameters", "training PFLOPs", "words seen", "flags"):
         assert col in t.columns
     assert t["rank"].iloc[0] == "1"
-    assert t["synthetic"].all()
+    assert t["marks"].str.contains("SYNTHETIC").all()  # an all-synthetic board shows them by default
     first = t["open"].iloc[0]
     assert first.startswith("?page=submission&edition=2025&track=strict-small&id=synth-")
     assert any("SYNTHETIC" in w.value for w in at.warning)
     # the human-likeness scale factors come from the task registry (reading's board_scale)
     assert any("reading x 0.01, aoa, wug_adj, wug_past" in c.value for c in at.caption)
+    assert any(c.value.startswith("Macro = unweighted mean of blimp") for c in at.caption)
     labels = [d.label for d in at.get("download_button")]
     assert "Download CSV" in labels and "Download JSON" in labels
 
@@ -56,24 +65,25 @@ def test_ranking_page_shows_every_unflagged_entry_with_the_columns(monkeypatch: 
 def test_ranking_filters(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
     at = run_app(monkeypatch, seeded_url)
     full = table(at)
-    at.sidebar.toggle(key="f_flagged").set_value(True).run()
+    at.toggle(key="f_flagged").set_value(True).run()
     with_flagged = table(at)
     assert len(with_flagged) == len(full) + 1
-    assert (with_flagged["flags"] != "").sum() == 1 and with_flagged["rank"].iloc[-1] == ""
+    assert (with_flagged["flags"] != "").sum() == 1 and with_flagged["rank"].iloc[-1] == "— (flagged)"
 
-    backend = at.sidebar.multiselect(key="f_backend").options[0]
-    at.sidebar.multiselect(key="f_backend").set_value([backend]).run()
+    backend = at.multiselect(key="f_backend").options[0]
+    at.multiselect(key="f_backend").set_value([backend]).run()
     by_backend = table(at)
     assert 0 < len(by_backend) < len(with_flagged)
-    at.sidebar.multiselect(key="f_backend").set_value([]).run()
+    at.multiselect(key="f_backend").set_value([]).run()
 
-    size = at.sidebar.multiselect(key="f_size").options[0]
-    at.sidebar.multiselect(key="f_size").set_value([size]).run()
+    size = at.multiselect(key="f_size").options[0]
+    at.multiselect(key="f_size").set_value([size]).run()
     assert 0 < len(table(at)) <= len(with_flagged)
-    at.sidebar.multiselect(key="f_size").set_value([]).run()
+    at.multiselect(key="f_size").set_value([]).run()
 
-    at.sidebar.toggle(key="f_synth").set_value(False).run()
-    assert len(table(at)) == 0  # the seeded field is all synthetic
+    at.toggle(key="f_synth").set_value(False).run()
+    assert not at.dataframe  # the seeded field is all synthetic: no grid, a message instead
+    assert any("No entries match the filters" in i.value for i in at.info)
     assert not at.exception
 
 
@@ -88,9 +98,10 @@ def test_track_selector_switches_board(monkeypatch: pytest.MonkeyPatch, seeded_u
 def test_learning_curves_page(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> None:
     at = run_app(monkeypatch, seeded_url, page="curves")
     assert at.title[0].value.startswith("Learning curves")
-    assert len(charts(at)) == 1
+    assert len(charts(at)) == len(at.multiselect(key="curve_tasks").value) == 4  # one chart per task
     spec = charts(at)[0].proto.spec
     assert '"log"' in spec and "words_seen" in spec
+    assert at.multiselect(key="curve_tasks").value[0] == "macro"
     at.multiselect(key="curve_tasks").set_value(["blimp"]).run()
     assert len(charts(at)) == 1
     # the chosen entries travel in the URL: a new session opened on it shows the same ones
@@ -117,15 +128,15 @@ def test_submission_page(monkeypatch: pytest.MonkeyPatch, seeded_url: str) -> No
     at = run_app(monkeypatch, seeded_url, page="submission", id=sid)
     assert at.selectbox(key="sub_id").value == sid
     assert any("Flagged" in e.value for e in at.error)
-    assert any(SYNTHETIC_NOTE in w.value for w in at.warning)
+    assert any(plain(SYNTHETIC_NOTE) in w.value for w in at.warning)
     assert [m.label for m in at.metric][:2] == ["rank", "macro"] and at.metric[0].value == "—"
-    assert len(at.table) == 2  # fact sheet, ledger summary
+    assert list(frame(at, "field")["field"])[:2] == ["submission", "edition"]  # fact sheet, then ledger summary
     assert len(at.get("progress")) >= 2  # budgets
     subheads = [h.value for h in at.subheader]
     for h in ("Fact sheet", "Budgets used against the caps", "Ledger summary", "Scores (last checkpoint per task)",
               "Learning curves", "Validation report", "Flags"):
         assert h in subheads
-    tasks = at.dataframe[0].value
+    tasks = frame(at, "task_version")
     assert {"blimp", "reading", "aoa"} <= set(tasks["task"])
     assert len(charts(at)) >= 1
 
@@ -179,13 +190,17 @@ def test_submission_page_with_the_scorer_meta_shape(monkeypatch: pytest.MonkeyPa
     at = run_app(monkeypatch, fresh_url, page="submission", id="real-1")
     assert any("SCALED" in w.value for w in at.warning)
     assert at.metric[1].value.startswith("0.122")  # blimp 0.61 / 5 tasks (the others missing count 0)
+    assert any("Incomplete (1 of 9 tasks)" in w.value for w in at.warning)
     assert "Interaction details" in [e.label for e in at.expander]
-    facts = dict(zip(at.table[0].value["field"], at.table[0].value["value"], strict=True))
+    fact_frame = frame(at, "field")
+    facts = dict(zip(fact_frame["field"], fact_frame["value"], strict=True))
     assert facts["teacher"] == "meta-llama/Llama-3.2-1B-Instruct" and facts["teacher words"] == "1,200"
     assert facts["teacher parameters"] == "1,235,814,400"
     assert "Interaction: success per round" in [h.value for h in at.subheader]
     assert len(at.get("progress")) == 2
-    assert set(at.dataframe[0].value["metric"]) == {"accuracy", "accuracy:reeval"}
+    scores = frame(at, "task_version")
+    assert set(scores["metric"]) == {"accuracy", "accuracy:reeval"}
+    assert set(scores["95% CI"]) == {"— (no interval stored)"}
 
 
 def test_edition_selector(monkeypatch: pytest.MonkeyPatch, fresh_url: str) -> None:
@@ -205,5 +220,5 @@ def test_task_columns_take_their_tooltip_from_the_task_registry() -> None:
     from babylm.leaderboard.board_tasks import task_info
 
     cfg = _column_config(("blimp", "not_a_task"))
-    assert cfg["blimp"].get("help") == (task_info("blimp").help or None)
-    assert cfg["not_a_task"].get("help") is None  # a task no registry knows: no tooltip, still a column
+    assert cfg["blimp"].get("help").startswith(task_info("blimp").help)
+    assert cfg["not_a_task"].get("help") == "; —: no score stored"  # a task no registry knows: still a column

@@ -75,7 +75,8 @@ def _chart_series(monkeypatch: pytest.MonkeyPatch, url: str, sid: str) -> tuple[
     series: dict[str, list[float]] = {}
     for row in frame.sort_values(["variant", "round"]).itertuples():
         series.setdefault(row.variant, []).append(row.success)
-    facts = dict(zip(at.table[0].value["field"], at.table[0].value["value"], strict=True))
+    table = at.dataframe[0].value  # the first table on the page is the fact sheet
+    facts = dict(zip(table["field"], table["value"], strict=True))
     return series, facts
 
 
