@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -27,3 +28,26 @@ def emit(data: Any, as_json: bool, render: Callable[[Console], None] | None = No
 def scaled_banner(scale: Any) -> str:
     """The line every scaled run prints, so nobody mistakes a demo for real rules."""
     return f"[bold yellow]SCALED RUN x{scale}: budgets and schedule shrunk for a demo/test; not a valid entry[/]"
+
+
+# Terminal escape sequences and control characters: what a stored or bundled string must never bring
+# to a terminal (screen clears, hyperlinks, titles) or to a page.
+CONTROL = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC (hyperlinks, titles), BEL or ST ended
+                     r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI (colours, screen clear, cursor moves)
+                     r"|\x1b[@-_]?"  # other escapes
+                     r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0/C1 controls but tab and newline
+# Bidirectional overrides and isolates, which reorder what a reader sees.
+BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C])
+
+
+def strip_control(text: object) -> str:
+    """`text` as a string without terminal escape sequences, control characters (tab and newline kept)
+    and bidi overrides."""
+    return CONTROL.sub("", str(text)).translate(BIDI)
+
+
+def inert(text: object) -> str:
+    """Untrusted text for a Rich console: one line, no escapes or control characters, Rich markup escaped."""
+    from rich.markup import escape
+
+    return escape(strip_control(text).replace("\t", " ").replace("\n", " "))

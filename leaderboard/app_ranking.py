@@ -12,7 +12,8 @@ import streamlit as st
 from babylm.leaderboard import aggregate as ag
 from babylm.leaderboard.app_widgets import DASH, downloads
 from babylm.leaderboard.board_tasks import board_scale, task_info
-from babylm.leaderboard.views import marks, strip_control
+from babylm.leaderboard.views import marks
+from babylm.output import strip_control
 
 
 def _num(x: object, digits: int = 3) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from babylm.leaderboard.views import strip_control
+from babylm.output import strip_control
 
 SYNTH_BANNER = ("This board holds SYNTHETIC entries (made by `babylm leaderboard seed-demo`) or SCALED runs "
                 "(budgets shrunk for a demo): they are marked as such and are not real results.")

@@ -5,6 +5,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
+
+from babylm.output import inert
+
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
 
@@ -61,25 +65,12 @@ def _num(x: Any) -> Any:
     return None if math.isnan(v) else v
 
 
-def escape_markup(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
-
-
-def _safe(text: object) -> str:
-    """A stored string for the terminal: no escape sequences or control characters, Rich markup escaped."""
-    from babylm.leaderboard.views import strip_control
-
-    return escape_markup(strip_control(text).replace("\n", " "))
-
-
 def _name(rec: dict[str, Any], n_required: int) -> str:
     """team / model, with what sets the entry apart: (synthetic), (SCALED), k of n tasks."""
     pre = "".join(m for m, on in (("(synthetic) ", rec["synthetic"]), ("(SCALED) ", rec["scaled"])) if on)
     post = " [no task scores]" if rec["unscored"] else (
         f" [{rec['tasks_scored']} of {n_required} tasks]" if rec["missing"] else "")
-    return pre + _safe(f"{rec['team']} / {rec['model']}") + escape_markup(post)
+    return pre + inert(f"{rec['team']} / {rec['model']}") + escape(post)
 
 
 def _score(x: float | None) -> str:
@@ -92,7 +83,7 @@ def render_ranking(console: Console, board: Board, title: str, limit: int = 20) 
     wide = console.width >= 150
     tasks = board.tasks.linguistic if wide else ()
     n_req = len(board.tasks.required)
-    table = Table(title=_safe(title), caption=f"{board.notes[0]}, a missing task counting 0 (such entries rank after "
+    table = Table(title=inert(title), caption=f"{board.notes[0]}, a missing task counting 0 (such entries rank after "
                   "complete ones); ≈ = not distinguishable from the entry above; — = no score or no interval")
     table.add_column("rank", justify="right", no_wrap=True)
     table.add_column("team / model", overflow="fold")
@@ -108,7 +99,7 @@ def render_ranking(console: Console, board: Board, title: str, limit: int = 20) 
         table.add_row(
             rank, _name(rec, n_req),
             _score(rec["macro"]), "—" if lo is None or lo == hi else f"{lo:.3f}-{hi:.3f}",
-            _score(rec["human_likeness"]), *(_score(rec["tasks"][t]) for t in tasks), _safe(rec["flags"] or ""),
+            _score(rec["human_likeness"]), *(_score(rec["tasks"][t]) for t in tasks), inert(rec["flags"] or ""),
         )
     console.print(table)
     if len(board.frame) > limit:

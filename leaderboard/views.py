@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,17 +32,6 @@ def size_buckets(n_params: np.ndarray) -> list[str]:
 
     conds = [(n_params >= lo) & (n_params < hi) for _, lo, hi in SIZE_BUCKETS]
     return list(np.select(conds, [name for name, _, _ in SIZE_BUCKETS], default="unknown"))
-
-
-CONTROL = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC (hyperlinks, titles), BEL or ST ended
-                     r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI (colours, screen clear, cursor moves)
-                     r"|\x1b[@-_]?"  # other escapes
-                     r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0/C1 controls but tab and newline
-
-
-def strip_control(text: object) -> str:
-    """`text` as a string without terminal escape sequences and control characters."""
-    return CONTROL.sub("", str(text))
 
 
 def is_scaled(meta: Any) -> bool:

@@ -18,6 +18,7 @@ from babylm.io import atomic_write_json, parse_json
 SUBMISSION_FORMAT = "babylm.submission/1"
 FACT_SHEET_FORMAT = "babylm.fact_sheet/1"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,99}$")
+_TRACK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 _REV = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
 
 
@@ -106,6 +107,13 @@ class SubmissionManifest(BaseModel):
     def _name(cls, v: str) -> str:
         if not NAME_RE.match(v):
             raise ValueError("use 1-100 letters, digits, spaces or ._+- (starting with a letter or digit)")
+        return v
+
+    @field_validator("track")
+    @classmethod
+    def _track(cls, v: str) -> str:
+        if not _TRACK.match(v):
+            raise ValueError("a track name is 1-64 letters, digits or ._/- (see `babylm tracks list`)")
         return v
 
     @field_validator("backend")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import lzma
 import os
 import shutil
 import stat
 import tarfile
 import tempfile
+import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -53,6 +56,13 @@ def extract_archive(archive: Path, dest: Path, limits: Limits = DEFAULT_LIMITS) 
         else:
             raise BabyLMError(f"{archive.name}: not a zip or tar archive", "pack the bundle folder with zip or tar")
         os.replace(tmp, dest)
+    except BabyLMError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    except _CORRUPT as exc:  # bad CRC, encrypted or unsupported member, truncated stream, ...
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise BabyLMError(f"{archive.name}: corrupt or unsupported archive: {type(exc).__name__}: {str(exc)[:200]}",
+                          "pack the bundle folder again with zip (no encryption, deflate) or tar") from None
     except OSError as exc:  # duplicate members, a file where a folder should be, disk full, ...
         shutil.rmtree(tmp, ignore_errors=True)
         raise BabyLMError(f"{archive.name}: cannot extract: {exc.strerror or exc} ({Path(exc.filename or '').name})",
@@ -66,8 +76,11 @@ def extract_archive(archive: Path, dest: Path, limits: Limits = DEFAULT_LIMITS) 
     return dest
 
 
-def _copy_limited(src: Any, out_path: Path, budget: list[int], name: str, compressed: int, limits: Limits) -> None:
-    """Stream a member to disk, counting real bytes (headers may lie about sizes)."""
+def _copy_limited(src: Any, out_path: Path, budget: list[int], name: str, compressed: int | Callable[[], int],
+                  limits: Limits) -> None:
+    """Stream a member to disk, counting real bytes (headers may lie about sizes). `budget` is [bytes written
+    so far, size of the archive file]: the whole archive's expansion ratio is bounded too (many small
+    members of zeros, or a .tar.gz whose members carry no compressed size)."""
     written = 0
     with open(out_path, "xb") as out:
         while True:
@@ -82,7 +95,14 @@ def _copy_limited(src: Any, out_path: Path, budget: list[int], name: str, compre
                     "(decompression bomb?)",
                     "ship a smaller bundle or ask the organizers for a larger limit",
                 )
-            if compressed > 0 and written > 1 << 20 and written / compressed > limits.max_ratio:
+            if budget[0] > 1 << 20 and budget[0] / max(budget[1], 1) > limits.max_ratio:
+                raise BabyLMError(
+                    f"archive member {name!r}: the archive expands over {limits.max_ratio:g} times its size "
+                    "(decompression bomb?)",
+                    "store weights uncompressed (safetensors compresses badly anyway)",
+                )
+            packed = compressed() if callable(compressed) else compressed
+            if packed > 0 and written > 1 << 16 and written / packed > limits.max_ratio:
                 raise BabyLMError(
                     f"archive member {name!r}: compression ratio over {limits.max_ratio:g} (decompression bomb?)",
                     "store weights uncompressed (safetensors compresses badly anyway)",
@@ -91,11 +111,12 @@ def _copy_limited(src: Any, out_path: Path, budget: list[int], name: str, compre
 
 
 def _write_members(
-    dest: Path, members: Iterable[tuple[str, bool, int, Callable[[], Any]]], limits: Limits
+    dest: Path, members: Iterable[tuple[str, bool, int, Callable[[], Any]]], limits: Limits, size: int,
+    position: Callable[[], int] | None = None,
 ) -> None:
     """Write checked archive members (name, is a folder, compressed size or 0 when unknown, opener of its
     byte stream or None) under `dest`, all of them together within the archive byte budget."""
-    budget = [0]
+    budget = [0, size]
     for name, is_dir, compressed, open_member in members:
         target = dest / name
         if is_dir:
@@ -105,8 +126,30 @@ def _write_members(
         src = open_member()
         if src is None:
             continue
+        packed: int | Callable[[], int] = compressed
+        if not compressed and position is not None:  # a compressed tar: the raw stream read for this member
+            start = position()
+            packed = lambda start=start: max(position() - start, 1)  # noqa: E731
         with src:
-            _copy_limited(src, target, budget, name, compressed, limits)
+            _copy_limited(src, target, budget, name, packed, limits)
+
+
+ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+_CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, tarfile.TarError,
+            lzma.LZMAError, ValueError)
+
+
+def _unique_names(archive: Path, names: list[str]) -> None:
+    """No two members name the same path, also after Unicode normalisation (NFC, which some file systems
+    apply): one member would silently replace another, or two files look like one."""
+    seen: dict[str, str] = {}
+    for name in names:
+        key = unicodedata.normalize("NFC", name.rstrip("/"))
+        if key in seen and (seen[key] != name or not name.endswith("/")):
+            how = "twice" if seen[key] == name else f"as {seen[key]!r} and {name!r} (equal once normalised)"
+            raise BabyLMError(f"{archive.name}: a member is named {how}", "pack the bundle folder again, one name "
+                              "per file")
+        seen[key] = name
 
 
 def _extract_zip(archive: Path, dest: Path, limits: Limits) -> None:
@@ -135,8 +178,15 @@ def _extract_zip(archive: Path, dest: Path, limits: Limits) -> None:
                 )
             if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                 raise BabyLMError(f"unsafe archive member {info.filename!r}: not a regular file", "")
+            if info.flag_bits & 0x1:
+                raise BabyLMError(f"archive member {info.filename!r} is encrypted", "pack the bundle without a password")
+            if info.compress_type not in ZIP_METHODS:
+                raise BabyLMError(f"archive member {info.filename!r}: unsupported compression method "
+                                  f"{info.compress_type}", "pack the bundle with deflate (zip's default) or stored")
+        _unique_names(archive, [i.filename for i in infos])
         _write_members(
-            dest, ((i.filename, i.is_dir(), i.compress_size, lambda i=i: zf.open(i)) for i in infos), limits
+            dest, ((i.filename, i.is_dir(), i.compress_size, lambda i=i: zf.open(i)) for i in infos), limits,
+            archive.stat().st_size,
         )
 
 
@@ -165,18 +215,33 @@ def _extract_tar(archive: Path, dest: Path, limits: Limits) -> None:
                     f"{archive.name}: expands past {limits.max_archive_bytes:,} bytes (decompression bomb?)",
                     "ship a smaller bundle",
                 )
-        _write_members(dest, ((m.name, m.isdir(), 0, lambda m=m: tf.extractfile(m)) for m in members), limits)
+        _unique_names(archive, [m.name for m in members])
+        _write_members(dest, ((m.name, m.isdir(), 0, lambda m=m: tf.extractfile(m)) for m in members), limits,
+                       archive.stat().st_size, _raw_position(tf))
     # gzip bombs: the tar stream's total is bounded by the byte budget above.
+
+
+def _raw_position(tf: tarfile.TarFile) -> Callable[[], int] | None:
+    """How far the compressed file under a .tar.gz / .tar.bz2 / .tar.xz has been read (None: plain tar)."""
+    outer = tf.fileobj
+    raw = getattr(outer, "fileobj", None) or getattr(outer, "_fp", None)
+    if raw is None or not hasattr(raw, "tell"):
+        return None
+    return raw.tell
 
 
 # ---------------------------------------------------------------- bundle tree
 
 
 def check_tree(root: Path) -> list[Finding]:
-    """Refuse links (and anything that is not a file or folder) anywhere in a bundle folder."""
+    """Refuse links (symbolic, or hard links to files outside the bundle), anything that is not a file or
+    folder, and names equal under Unicode normalisation, anywhere in a bundle folder."""
     found: list[Finding] = []
     root = Path(root)
+    inodes: dict[tuple[int, int], list[str]] = {}
+    nlink: dict[tuple[int, int], int] = {}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        found.extend(_normalised_twins(Path(dirpath), root, dirnames + filenames))
         for name in dirnames + filenames:
             p = Path(dirpath) / name
             rel = str(p.relative_to(root))
@@ -191,8 +256,28 @@ def check_tree(root: Path) -> list[Finding]:
                         rel,
                     )
                 )
-            elif not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+            elif stat.S_ISREG(st.st_mode):
+                if st.st_nlink > 1:
+                    inodes.setdefault((st.st_dev, st.st_ino), []).append(rel)
+                    nlink[(st.st_dev, st.st_ino)] = st.st_nlink
+            elif not stat.S_ISDIR(st.st_mode):
                 found.append(error("E_SPECIAL_FILE", f"{rel} is not a regular file", "remove it", rel))
+    for key, rels in inodes.items():
+        if nlink[key] > len(rels):  # names of this file outside the bundle: a hard link out of it
+            found.append(error("E_HARDLINK", f"{rels[0]} is a hard link to a file outside the bundle "
+                               f"({nlink[key] - len(rels)} other name(s) elsewhere); links are refused",
+                               "copy the file into the bundle (cp, not ln)", rels[0]))
     return found
 
 
+def _normalised_twins(folder: Path, root: Path, names: list[str]) -> list[Finding]:
+    seen: dict[str, str] = {}
+    out: list[Finding] = []
+    for name in sorted(names):
+        key = unicodedata.normalize("NFC", name)
+        if key in seen:
+            rel = str((folder / name).relative_to(root))
+            out.append(error("E_NAME_CONFLICT", f"{rel}: names {seen[key]!r} and {name!r} are equal under Unicode "
+                             "normalisation", "rename one of them", rel))
+        seen[key] = name
+    return out

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+MAX_FLOAT = sys.float_info.max
 
 
 def read_json_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> Any:
@@ -39,9 +42,38 @@ def read_json_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> Any:
     if st.st_size > limits.max_json_bytes:
         raise ValueError(f"is {st.st_size:,} bytes, over the {limits.max_json_bytes:,}-byte limit for JSON")
     try:
-        return parse_json(path.read_bytes(), where=path.name)
+        data = parse_json(path.read_bytes(), where=path.name)
     except JSONReadError as exc:
         raise ValueError(_reason(exc, path.name)) from None
+    bad = non_finite(data)
+    if bad is not None:
+        raise ValueError(f"contains the number {bad}, which is not a finite number a float can hold")
+    return data
+
+
+def non_finite(data: Any) -> str | None:
+    """The first number in parsed JSON a float cannot hold (1e999 parses to inf; an integer of 400 digits
+    overflows every float conversion), or None. Iterative: the depth is bounded by the parser already."""
+    stack = [data]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, float):
+            if not math.isfinite(v):
+                return "1e999" if v > 0 else "-1e999" if v < 0 else "NaN"
+        elif isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_FLOAT:
+            return f"{str(v)[:12]}... ({len(str(abs(v)))} digits)"
+    return None
+
+
+def finite(v: Any) -> bool:
+    """Whether `v` is a JSON number (not a bool) that a float holds and that is finite."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    return abs(v) <= MAX_FLOAT if isinstance(v, int) else math.isfinite(v)
 
 
 def _reason(exc: Exception, where: str) -> str:

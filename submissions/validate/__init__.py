@@ -77,16 +77,45 @@ def validate_bundle(
     if root is None:
         return rep
     rep.root = root
-    rep.findings.extend(check_tree(root))
-    if rep.findings.errors:
-        return rep  # links may point anywhere: read nothing else
     c = Context(root, rep, allow_scaled=allow_scaled, load=load, data_root=data_root, limits=limits, split=split,
                 progress=progress)
-    m = check_manifest(c)
+    if not guarded(c, "check_tree", lambda: rep.findings.extend(check_tree(root)), ".") or rep.findings.errors:
+        return rep  # links may point anywhere: read nothing else
+    box: list[Any] = []
+    guarded(c, "check_manifest", lambda: box.append(check_manifest(c)), "submission.json")
+    m = box[0] if box else None
     if m is not None:
         for check in CHECKS:
-            check(c, m)
+            guarded(c, check.__name__, lambda check=check: check(c, m), _main_file(check, m))
     return rep
+
+
+# The file each check is mostly about, named by an internal-error finding when the check read no other.
+_CHECK_FILES = {"check_data_manifest": "data_manifest", "check_ledger": "ledger", "check_schedule": "ledger",
+                "check_fact_sheet": "fact_sheet", "check_results": "results", "check_predictions": "predictions",
+                "check_teacher": "fact_sheet", "_interaction_run": "interaction_run"}
+
+
+def _main_file(check: Callable[..., Any], m: Any) -> str:
+    key = _CHECK_FILES.get(check.__name__)
+    if key is not None:
+        return str(getattr(m.files, key, None) or "")
+    return str(m.model_location.path or "")
+
+
+def guarded(c: Context, name: str, fn: Callable[[], Any], where: str) -> bool:
+    """Run one check; an exception it did not expect becomes an E_INTERNAL finding naming the check and the
+    file it was reading (the validator never raises on a bundle). False after such a finding."""
+    c.reading = None
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - any bundle, however odd, gets a report
+        rel = c.reading or where
+        c.F.add(error("E_INTERNAL", f"internal error in {name} while checking {rel or 'the bundle'}: "
+                      f"{type(exc).__name__}: {str(exc)[:200]}", "the validator could not judge this file; fix "
+                      "what it names or report the problem to the organizers with the file", rel))
+        return False
+    return True
 
 
 def _bundle_root(bundle: Path, rep: ValidationReport, workdir: Path | None, limits: Limits) -> Path | None:
@@ -106,4 +135,7 @@ def _bundle_root(bundle: Path, rep: ValidationReport, workdir: Path | None, limi
         return extract_archive(bundle, base / "bundle", limits)
     except BabyLMError as exc:
         rep.findings.add(error("E_ARCHIVE", str(exc), exc.hint or "", bundle.name))
-        return None
+    except Exception as exc:  # noqa: BLE001 - an archive no reader expected is still refused, not a traceback
+        rep.findings.add(error("E_ARCHIVE", f"{bundle.name}: cannot extract ({type(exc).__name__}: "
+                               f"{str(exc)[:200]})", "pack the bundle folder again with zip or tar", bundle.name))
+    return None

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from babylm.submissions.findings import error, info, warning
+from babylm.submissions.safe_load.limits import finite
 from babylm.submissions.validate.context import PARAMS_TOLERANCE, Context
 from babylm.submissions.validate.files import files_match
+from babylm.submissions.validate.ledger import ledger_lines
 from babylm.tracks.ledger.formats import CheckpointMeta
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,6 +34,7 @@ def check_checkpoint_folders(c: Context, m: SubmissionManifest) -> None:
         return
     base = c.root / loc.path
     present = sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+    last_flops = 0.0
     for name in c.required:
         where = f"{loc.path}/{name}"
         if name not in present:
@@ -43,6 +46,7 @@ def check_checkpoint_folders(c: Context, m: SubmissionManifest) -> None:
         if meta is None:
             continue
         files_match(c, where, base / name, meta.ledger_hash)
+        last_flops = _flops(c, where, name, meta.train_flops, last_flops)
         ws = meta.words_seen
         if meta.name != name:
             c.F.add(error("E_CHECKPOINT_META", f"{where}: metadata names {meta.name!r}",
@@ -60,6 +64,22 @@ def check_checkpoint_folders(c: Context, m: SubmissionManifest) -> None:
             c.F.add(error("E_CHECKPOINT_UNREACHED", f"{loc.path}/{name} is past the words the ledger saw "
                              f"({words:,})", "bundle checkpoints and ledger from the same run",
                              f"{loc.path}/{name}"))
+
+
+def _flops(c: Context, where: str, name: str, flops: float, before: float) -> float:
+    """A checkpoint's train_flops (what the store keeps) is the ledger's figure at that checkpoint, and never
+    less than the checkpoint before it."""
+    line = ledger_lines(c).get(name) or {}
+    led = line.get("flops")
+    if not finite(flops) or flops < before:
+        c.F.add(error("E_CHECKPOINT_FLOPS", f"{where}: train_flops {flops!r} in babylm_checkpoint.json is below the "
+                      f"previous checkpoint's {before:.4g} (FLOPs only grow during training)",
+                      "bundle the checkpoint folders as training saved them", where))
+    elif finite(led) and abs(led - flops) > 1e-6 * max(abs(led), 1.0):
+        c.F.add(error("E_CHECKPOINT_FLOPS", f"{where}: train_flops {flops:.4g} in babylm_checkpoint.json but the "
+                      f"ledger recorded {led:.4g} at this checkpoint", "bundle checkpoints and ledger of the same run",
+                      where))
+    return max(before, flops) if finite(flops) else before
 
 
 def check_checkpoints(c: Context, m: SubmissionManifest) -> None:

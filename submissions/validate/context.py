@@ -51,6 +51,7 @@ class Context:
     required: list[str] = field(default_factory=list)  # checkpoints the ledger reached, in schedule order
     results_split: str | None = None
     ck_lines: dict[str, dict[str, Any]] | None = None  # the ledger's checkpoint lines by name (cache)
+    reading: str | None = None  # the bundle file the running check read last (named by E_INTERNAL)
 
     @property
     def F(self) -> Findings:  # noqa: N802 - the findings list, short because every check adds to it
@@ -74,6 +75,7 @@ class Context:
 
     def json(self, rel: str, code: str) -> Any:
         """A bundle file's JSON (bounded, strict); None after adding {code}_MISSING / {code}_JSON / E_NAN."""
+        self.reading = rel
         p = self.root / rel
         if not p.is_file():
             self.F.add(error(f"{code}_MISSING", f"{rel} is missing", f"add {rel} (see docs/formats.md)", rel))
@@ -81,7 +83,7 @@ class Context:
         try:
             return read_json_file(p, self.limits)
         except ValueError as exc:
-            nan = "NaN" in str(exc) or "Infinity" in str(exc)
+            nan = any(w in str(exc) for w in ("NaN", "Infinity", "not a finite number"))
             self.F.add(
                 error(
                     "E_NAN" if nan else f"{code}_JSON",

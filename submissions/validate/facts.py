@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from babylm.errors import BabyLMError
 from babylm.submissions.findings import error, warning
 from babylm.submissions.safe_load import read_json_file
 from babylm.submissions.validate.context import FLOPS_TOLERANCE, Context
@@ -65,7 +64,7 @@ def check_flops(c: Context, m: SubmissionManifest, fact: Any) -> None:
     try:
         cfg = read_json_file(cfg_path, c.limits)
         per_token = train_flops_per_token(cfg, int(seq_len))
-    except (ValueError, BabyLMError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any config shape: the FLOPs are then not checked, never a crash
         c.F.add(warning("W_FLOPS_NOT_CHECKED", f"cannot recompute FLOPs: {exc}", "", m.files.fact_sheet))
         return
     led_pt = start.get("flops_per_token")

@@ -24,7 +24,12 @@ def check_data_manifest(c: Context, m: SubmissionManifest) -> None:
     manifest = c.model(rel, "E_DATA_MANIFEST", DataManifest, "make it with `babylm data count --manifest`")
     if manifest is None:
         return
-    total = manifest.total_words
+    listed = sum(f.words for f in manifest.files)
+    if listed != manifest.total_words or any(f.words < 0 for f in manifest.files):
+        c.F.add(error("E_DATA_MANIFEST_SCHEMA", f"{rel}: its files list {listed:,} words but total_words says "
+                      f"{manifest.total_words:,}", "make it with `babylm data count --manifest`", rel))
+    total = max(manifest.total_words, listed)
+    _manifest_track(c, m, rel, manifest)
     c.data_words = total
     c.rep.summary["data_words"] = total
     if total > c.track.word_budget:
@@ -47,6 +52,24 @@ def check_data_manifest(c: Context, m: SubmissionManifest) -> None:
                 c.F.add(error("E_DATA_FILES", f"{rel}: {e}", "recount with `babylm data count`", rel))
     else:
         c.F.add(info("I_DATA_FILES_ABSENT", "training files not in the bundle; counts taken from the manifest", rel))
+
+
+def _manifest_track(c: Context, m: SubmissionManifest, rel: str, manifest: DataManifest) -> None:
+    """The manifest was counted for the submission's track and scale (its budget is the track's)."""
+    from fractions import Fraction
+
+    try:
+        same_scale = Fraction(str(manifest.scale)) == Fraction(m.scale)
+    except (ValueError, ZeroDivisionError):
+        same_scale = False
+    name = str(manifest.track).split("/")[-1]
+    if name != c.track.name or not same_scale:
+        c.F.add(error("E_DATA_MANIFEST_MISMATCH", f"{rel}: counted for track {str(manifest.track)[:40]!r} at scale "
+                      f"{str(manifest.scale)[:20]}, the submission is {c.track.key} at {m.scale}",
+                      "count the data for the track you submit to (`babylm data count --track`)", rel))
+    if manifest.word_budget is not None and manifest.word_budget != c.track.word_budget:
+        c.F.add(error("E_DATA_MANIFEST_MISMATCH", f"{rel}: word_budget {manifest.word_budget:,}, the budget of "
+                      f"{c.track.key} is {c.track.word_budget:,}", "count the data for the track you submit to", rel))
 
 
 def files_match(c: Context, where: str, folder: Path, ledger_hash: str) -> None:

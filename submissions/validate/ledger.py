@@ -23,11 +23,13 @@ def check_ledger(c: Context, m: SubmissionManifest) -> None:
     if rel is None or not (c.root / rel).is_file():
         return
     try:
+        for _ in iter_jsonl(c.root / rel):  # the bounded, strict reader first (depth, duplicate keys, NaN)
+            pass
         rep = verify_ledger(c.root / rel, check_checkpoints=False)
     except BabyLMError as exc:
         c.F.add(error("E_LEDGER", f"{rel}: {exc}", exc.hint or "bundle the run's unmodified ledger", rel))
         return
-    except (UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:  # binary or odd JSON values
+    except (UnicodeDecodeError, ValueError, TypeError, AttributeError, RecursionError) as exc:  # odd JSON values
         c.F.add(error("E_LEDGER", f"{rel}: unreadable ({type(exc).__name__}: {str(exc)[:200]})",
                          "bundle the unmodified ledger written by training", rel))
         return

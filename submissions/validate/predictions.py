@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from babylm.evaluation.registry import tasks
 from babylm.submissions.findings import error, warning
 from babylm.submissions.validate.context import Context
+from babylm.submissions.validate.items import finite, is_id, unknown_items
 from babylm.submissions.validate.results import gold_counts
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,9 +47,11 @@ def _task_block(c: Context, rel: str, key: str, task: dict[str, Any], spec: Any,
         preds = body.get("predictions") if isinstance(body, dict) else None
         if not isinstance(preds, list):
             c.F.add(error("E_PREDICTIONS_SCHEMA", f"{rel}: {key}/{sub} has no 'predictions' list",
-                          "see RULES.md 'Submission file'", rel))
+                          "see docs/formats.md, 'Official predictions'", rel))
             continue
-        _entries(c, rel, f"{key}/{sub}", preds)
+        ids = _entries(c, rel, f"{key}/{sub}", preds)
+        if spec is not None:
+            unknown_items(c, rel, f"{rel}: {key}/{sub}", spec.name, split, ids)
         per_sub[sub] = len(preds)
         total += len(preds)
     if spec is None:
@@ -67,21 +69,38 @@ def _task_block(c: Context, rel: str, key: str, task: dict[str, Any], spec: Any,
                       "predict every item of the official data", rel))
 
 
-def _entries(c: Context, rel: str, where: str, preds: list[Any]) -> None:
+def _entries(c: Context, rel: str, where: str, preds: list[Any]) -> list[Any]:
+    """Check one sub-task's prediction entries; their ids (those of a usable type)."""
     ids = []
     for p in preds:
         if not isinstance(p, dict) or "id" not in p or "pred" not in p:
             c.F.add(error("E_PREDICTIONS_SCHEMA", f"{rel}: {where}: an entry lacks id/pred", "", rel))
             break
+        if not is_id(p["id"]):
+            c.F.add(error("E_PREDICTIONS_SCHEMA", f"{rel}: {where}: id {str(p['id'])[:60]} is not a string or integer",
+                          "see docs/formats.md, 'Official predictions'", rel))
+            break
         ids.append(p["id"])
-        for k in ("pred", "prob", "prev_pred"):
-            v = p.get(k)
-            if v is None and k == "pred" or isinstance(v, float) and not math.isfinite(v):
-                c.F.add(error("E_NAN", f"{rel}: {where}: {p.get('id')}: {k} is {v!r}",
-                              "check the model for NaN outputs and re-run", rel))
-                break
+        pred = p["pred"]
+        if pred is None:
+            c.F.add(error("E_NAN", f"{rel}: {where}: {p['id']}: pred is None",
+                          "check the model for NaN outputs and re-run", rel))
+            break
+        if isinstance(pred, float) and not finite(pred):
+            c.F.add(error("E_NAN", f"{rel}: {where}: {p['id']}: pred is {pred!r}",
+                          "check the model for NaN outputs and re-run", rel))
+            break
+        if not (isinstance(pred, str) or finite(pred)):
+            c.F.add(error("E_PREDICTIONS_SCHEMA", f"{rel}: {where}: {p['id']}: pred {str(pred)[:60]} is not a "
+                          "string or a number", "see docs/formats.md, 'Official predictions'", rel))
+            break
+        if p.get("prob") is not None and not finite(p["prob"]):
+            c.F.add(error("E_NAN", f"{rel}: {where}: {p['id']}: prob {str(p['prob'])[:40]!r} is not a finite number",
+                          "check the model for NaN outputs and re-run", rel))
+            break
     if len(set(ids)) != len(ids):
         c.F.add(error("E_DUPLICATE_ID", f"{rel}: {where}: duplicate ids", "", rel))
+    return ids
 
 
 def _check_shape(c: Context, rel: str, data: dict[str, Any]) -> None:
@@ -95,15 +114,23 @@ def _check_shape(c: Context, rel: str, data: dict[str, Any]) -> None:
     try:
         OfficialPredictions.model_validate(data, context={"where": rel})
     except BabyLMError as exc:
-        c.F.add(error("E_PREDICTIONS_SCHEMA", str(exc), exc.hint or "see RULES.md 'Submission file'", rel))
+        c.F.add(error("E_PREDICTIONS_SCHEMA", str(exc), exc.hint or "see docs/formats.md, 'Official predictions'", rel))
 
 
 def fast_scores(c: Context, rel: str, fast: Any) -> None:
+    """fast_eval_results: {task: [{subtask: score} per checkpoint]}, every score a finite number."""
     if not isinstance(fast, dict):
         c.F.add(error("E_PREDICTIONS_SCHEMA", f"{rel}: fast_eval_results is not an object", "", rel))
         return
     for task, revs in fast.items():
-        for i, r in enumerate(revs if isinstance(revs, list) else []):
-            for sub, v in (r.items() if isinstance(r, dict) else []):
-                if isinstance(v, float) and not math.isfinite(v):
-                    c.F.add(error("E_NAN", f"{rel}: fast_eval_results/{task}[{i}]/{sub} is {v}", "", rel))
+        if not isinstance(revs, list) or not all(isinstance(r, dict) for r in revs):
+            c.F.add(error("E_PREDICTIONS_SCHEMA", f"{rel}: fast_eval_results/{task} must be a list of "
+                          "{subtask: score}, one per checkpoint", "see docs/formats.md, 'Official predictions'", rel))
+            continue
+        for i, r in enumerate(revs):
+            for sub, v in r.items():
+                if not finite(v):
+                    code = "E_NAN" if isinstance(v, float) else "E_PREDICTIONS_SCHEMA"
+                    c.F.add(error(code, f"{rel}: fast_eval_results/{task}[{i}]/{sub} is {str(v)[:40]!r}, not a "
+                                  "finite number", "write scores as numbers (`babylm eval run` does)", rel))
+                    return

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from babylm.output import inert
 from babylm.submissions.findings import Findings
 
 REPORT_FORMAT = "babylm.validation/1"
@@ -48,19 +49,20 @@ class ValidationReport:
 
 
 def render_report(rep: ValidationReport, console: Any) -> None:
-    """Rich report: one table of findings (errors first), then a verdict line."""
+    """Rich report: one table of findings (errors first), then a verdict line. Every text that may come
+    from the bundle (messages, fixes, names, the submission id) goes through `inert`."""
     from rich.table import Table
 
     style = {"error": "bold red", "warning": "yellow", "info": "dim"}
     order = {"error": 0, "warning": 1, "info": 2}
     items = sorted(rep.findings.items, key=lambda f: order[f.severity])
     if items:
-        table = Table(title=f"babylm submission validate: {rep.bundle}", show_lines=False, expand=True)
+        table = Table(title=f"babylm submission validate: {inert(rep.bundle)}", show_lines=False, expand=True)
         for col, kw in (("", {"width": 7}), ("code", {"no_wrap": True}), ("problem", {"ratio": 3}),
                         ("how to fix", {"ratio": 2})):
             table.add_column(col, **kw)
         for f in items:
-            table.add_row(f"[{style[f.severity]}]{f.severity}[/]", f.code, f.message, f.fix)
+            table.add_row(f"[{style[f.severity]}]{f.severity}[/]", inert(f.code), inert(f.message), inert(f.fix))
         console.print(table)
     s = rep.summary
     if s.get("ledger"):
@@ -69,6 +71,6 @@ def render_report(rep: ValidationReport, console: Any) -> None:
                       f"checkpoints required: {len(s.get('required_checkpoints', []))}")
     n_e, n_w = len(rep.findings.errors), len(rep.findings.warnings)
     if rep.ok:
-        console.print(f"[bold green]VALID[/] {rep.submission_id or ''} ({n_w} warning(s))")
+        console.print(f"[bold green]VALID[/] {inert(rep.submission_id or '')} ({n_w} warning(s))")
     else:
         console.print(f"[bold red]INVALID[/]: {n_e} error(s), {n_w} warning(s)")

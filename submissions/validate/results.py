@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +9,7 @@ from babylm.evaluation import registry
 from babylm.evaluation.formats import RESULTS_FORMAT
 from babylm.submissions.findings import error, warning
 from babylm.submissions.validate.context import Context
+from babylm.submissions.validate.items import bad_ci, finite, is_id, unknown_items
 
 if TYPE_CHECKING:  # pragma: no cover
     from babylm.submissions.formats import SubmissionManifest
@@ -28,6 +28,10 @@ def check_results(c: Context, m: SubmissionManifest) -> None:
                       "write it with `babylm eval run`", rel))
         return
     split = c.split or data.get("split") or "fast"
+    if not isinstance(split, str):
+        c.F.add(error("E_RESULTS_SCHEMA", f"{rel}: split {str(split)[:60]} is not a string",
+                      "write it with `babylm eval run`", rel))
+        return
     c.results_split = split
     ckpts = data.get("checkpoints")
     if not isinstance(ckpts, dict) or not ckpts:
@@ -44,6 +48,7 @@ def check_results(c: Context, m: SubmissionManifest) -> None:
         sev, code = (warning, "W_TASK_MISSING") if c.track.is_scaled else (error, "E_TASK_MISSING")
         c.F.add(sev(code, f"{rel}: task {t} ({split}) has no results", f"evaluate with --tasks {split}", rel))
     c.rep.summary["results_tasks"] = sorted(seen_tasks)
+    check_across(c, rel, data, ckpts)
     _check_shape(c, rel, data)
 
 
@@ -108,42 +113,105 @@ def result_task(c: Context, rel: str, ck: str, tname: str, t: Any, split: str) -
                            "fix the failure and re-evaluate", rel))
         return
     score = t.get("score")
-    if not isinstance(score, (int, float)) or isinstance(score, bool) or not math.isfinite(score):
-        c.F.add(error("E_NAN", f"{where}: score {score!r} is not a finite number", "re-run the evaluation", rel))
-    for sub, v in (t.get("subtasks") or {}).items():
-        if not isinstance(v, (int, float)) or not math.isfinite(v):
-            c.F.add(error("E_NAN", f"{where}/{sub}: {v!r} is not a finite number", "re-run the evaluation", rel))
+    if not finite(score):
+        c.F.add(error("E_NAN", f"{where}: score {str(score)[:40]!r} is not a finite number", "re-run the evaluation",
+                      rel))
+    subs = t.get("subtasks")
+    if subs is not None and not isinstance(subs, dict):
+        c.F.add(error("E_RESULTS_SCHEMA", f"{where}: subtasks must be an object {{subtask: score}}", "", rel))
+        subs = None
+    for sub, v in (subs or {}).items():
+        if not finite(v):
+            c.F.add(error("E_NAN", f"{where}/{sub}: {str(v)[:40]!r} is not a finite number", "re-run the evaluation",
+                          rel))
+    if "ci95" in t and t["ci95"] is not None and (why := bad_ci(t["ci95"])):
+        code, what = ("E_NAN", "finite numbers") if why == "finite" else ("E_RESULTS_SCHEMA", "[low, high], low <= high")
+        c.F.add(error(code, f"{where}: ci95 {str(t['ci95'])[:60]} is not {what}", "re-run the evaluation", rel))
     items = t.get("items")
     n = t.get("n_items")
-    exp = expected_count(c, tname, split)
-    if isinstance(items, list) and not all(isinstance(i, dict) for i in items):
-        c.F.add(error("E_RESULTS_SCHEMA", f"{where}: every item must be an object", "re-run the evaluation", rel))
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int)):
+        c.F.add(error("E_RESULTS_SCHEMA", f"{where}: n_items {str(n)[:40]!r} is not an integer", "", rel))
+        n = None
+    if items is not None and not isinstance(items, list):
+        c.F.add(error("E_RESULTS_SCHEMA", f"{where}: items must be a list", "re-run the evaluation", rel))
         return
     if isinstance(items, list):
-        if n is not None and n != len(items):
-            c.F.add(error("E_ITEM_COUNT", f"{where}: n_items {n} but {len(items)} items", "", rel))
+        if not all(isinstance(i, dict) and is_id(i.get("id")) and isinstance(i.get("subtask", ""), str)
+                   for i in items):
+            c.F.add(error("E_RESULTS_SCHEMA", f"{where}: every item must be an object with a string or integer id "
+                          "(and a string subtask)", "re-run the evaluation", rel))
+            return
+        _items(c, rel, where, tname, split, items, n)
         n = len(items)
-        ids = [i.get("id") for i in items if isinstance(i, dict)]
-        if len(set(ids)) != len(ids):
-            c.F.add(error("E_DUPLICATE_ID", f"{where}: duplicate item ids", "re-run the evaluation", rel))
-        for it in items:
-            sc = it.get("scores") if isinstance(it, dict) else None
-            if isinstance(sc, list) and not all(isinstance(x, (int, float)) and math.isfinite(x) for x in sc):
-                c.F.add(error("E_NAN", f"{where}: item {it.get('id')} has non-finite scores",
-                                 "check the model for NaN outputs", rel))
-                break
-        gold = gold_counts(c, tname, split)
-        if gold is not None:
-            have: dict[str, int] = {}
-            for it in items:
-                have[it.get("subtask", "")] = have.get(it.get("subtask", ""), 0) + 1
-            for sub, k in gold.items():
-                if have.get(sub, 0) != k:
-                    c.F.add(error("E_ITEM_COUNT", f"{where}/{sub}: {have.get(sub, 0)} items, expected {k}",
-                                     "evaluate on the official data, all items", rel))
+    exp = expected_count(c, tname, split)
     if exp is not None and n is not None and n != exp and not c.track.is_scaled:
         c.F.add(error("E_ITEM_COUNT", f"{where}: {n} items, the official {split} set has {exp}",
                          "evaluate on the official data, all items", rel))
+
+
+def _items(c: Context, rel: str, where: str, tname: str, split: str, items: list[dict[str, Any]],
+           n: int | None) -> None:
+    if n is not None and n != len(items):
+        c.F.add(error("E_ITEM_COUNT", f"{where}: n_items {n} but {len(items)} items", "", rel))
+    ids = [i["id"] for i in items]
+    if len(set(ids)) != len(ids):
+        c.F.add(error("E_DUPLICATE_ID", f"{where}: duplicate item ids", "re-run the evaluation", rel))
+    for it in items:
+        sc = it.get("scores")
+        if sc is not None and not isinstance(sc, list):
+            c.F.add(error("E_RESULTS_SCHEMA", f"{where}: item {str(it['id'])[:60]}: scores must be a list of numbers",
+                          "re-run the evaluation", rel))
+            break
+        if isinstance(sc, list) and not all(finite(x) for x in sc):
+            c.F.add(error("E_NAN", f"{where}: item {str(it['id'])[:60]} has non-finite scores",
+                             "check the model for NaN outputs", rel))
+            break
+    unknown_items(c, rel, where, tname, split, ids)
+    gold = gold_counts(c, tname, split)
+    if gold is not None:
+        have: dict[str, int] = {}
+        for it in items:
+            have[it.get("subtask", "")] = have.get(it.get("subtask", ""), 0) + 1
+        for sub, k in gold.items():
+            if have.get(sub, 0) != k:
+                c.F.add(error("E_ITEM_COUNT", f"{where}/{sub}: {have.get(sub, 0)} items, expected {k}",
+                                 "evaluate on the official data, all items", rel))
+
+
+def check_across(c: Context, rel: str, data: dict[str, Any], ckpts: dict[str, Any]) -> None:
+    """A result over all checkpoints (AoA) is backed by per-checkpoint results: a task that is scored across
+    checkpoints, every checkpoint it names (all the required ones) scored for it, a finite score."""
+    across = data.get("across_checkpoints")
+    if across is None:
+        return
+    if not isinstance(across, dict):
+        c.F.add(error("E_RESULTS_SCHEMA", f"{rel}: across_checkpoints must be an object", "", rel))
+        return
+    specs = registry.tasks()
+    for task, t in across.items():
+        where = f"{rel}: across_checkpoints/{task}"
+        if not isinstance(t, dict) or t.get("status", "ok") != "ok":
+            continue
+        spec = specs.get(task)
+        if spec is None or getattr(spec, "across_checkpoints", None) is None:
+            c.F.add(error("E_ACROSS_UNBACKED", f"{where}: {task} is not a task scored across checkpoints",
+                          "write it with `babylm eval run`", rel))
+            continue
+        if not finite(t.get("score")):
+            c.F.add(error("E_NAN", f"{where}: score {str(t.get('score'))[:40]!r} is not a finite number", "", rel))
+        named = t.get("checkpoints", c.required)
+        names = named if isinstance(named, list) and all(isinstance(x, str) for x in named) else []
+        unscored = [ck for ck in c.required if ck not in names or not _scored(ckpts.get(ck), task)]
+        if unscored or not names:
+            c.F.add(error("E_ACROSS_UNBACKED", f"{where}: claimed over checkpoints without per-checkpoint "
+                          f"results for {task} ({', '.join(unscored[:5]) or 'none named'})",
+                          "evaluate every checkpoint with `babylm eval run` (it writes both)", rel))
+
+
+def _scored(entry: Any, task: str) -> bool:
+    tasks = entry.get("tasks") if isinstance(entry, dict) else None
+    t = tasks.get(task) if isinstance(tasks, dict) else None
+    return isinstance(t, dict) and t.get("status") in ("scored", "ok")
 
 
 def expected_count(c: Context, task: str, split: str) -> int | None:

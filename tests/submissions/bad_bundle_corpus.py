@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from bad_archives import ARCHIVE_CASES
+from bad_hostile_archives import HOSTILE_ARCHIVE_CASES
+from bad_hostile_values import VALUE_CASES
 
 SENTINEL_NAME = "BUNDLE_CODE_RAN"
 
@@ -334,7 +336,7 @@ CORPUS: list[Bad] = [Bad(*case) for case in ARCHIVE_CASES] + [
     Bad("teacher_on_track_without_teachers", "E_TEACHER_NOT_ALLOWED", _teacher_on_strict),
     Bad("teacher_words_not_in_word_ledger", "E_TEACHER_WORDS", _interaction_ledger(300)),
     Bad("teacher_words_over_budget", "E_WORDS_OVER_BUDGET", _teacher("Qwen/Qwen3-0.6B", 600_000_000, 9_500)),
-]
+] + [Bad(*case) for case in VALUE_CASES + HOSTILE_ARCHIVE_CASES]
 
 
 def build(bad: Bad, good: Path, work: Path) -> tuple[Path, Path]:

@@ -9,6 +9,7 @@ import pytest
 from bad_bundle_corpus import CORPUS, Bad, build, tree_snapshot
 
 from babylm.submissions.validate import validate_bundle
+from babylm.submissions.validate.report import render_report
 
 
 def test_corpus_is_large_and_names_are_unique() -> None:
@@ -38,3 +39,33 @@ def test_bad_bundle_rejected(bad: Bad, built: tuple[Path, Path], tmp_path: Path)
     new = {p for p in tree_snapshot(tmp_path) - outside_before}
     assert all(p.startswith("work" + "/") for p in new), new
     assert not (tmp_path.parent / sentinel.name).exists()
+    _assert_rendered_inert(rep)
+
+
+def _assert_rendered_inert(rep: object) -> None:
+    """The report as a colour terminal gets it: Rich's own styling only, nothing the bundle wrote."""
+    import io
+
+    from rich.console import Console
+
+    buf = io.StringIO()
+    render_report(rep, Console(file=buf, width=160, force_terminal=True, color_system="truecolor"))
+    out = buf.getvalue()
+    assert "\x1b[2J" not in out and "\x1b]" not in out and "\x07" not in out
+
+
+def test_an_unexpected_exception_in_a_check_is_an_internal_error_finding(built: tuple[Path, Path], tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from babylm.submissions import validate
+
+    def boom(c: object, m: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    boom.__name__ = "check_results"
+    monkeypatch.setattr(validate, "CHECKS", (boom, *validate.CHECKS[1:]))
+    good, _ = built
+    rep = validate_bundle(good, allow_scaled=True, load=False, workdir=tmp_path / "x")
+    internal = [f for f in rep.findings.errors if f.code == "E_INTERNAL"]
+    assert not rep.ok and len(internal) == 1
+    assert "check_results" in internal[0].message and "RecursionError" in internal[0].message
+    assert internal[0].where == "results.json"

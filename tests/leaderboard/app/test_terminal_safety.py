@@ -9,7 +9,7 @@ from rich.console import Console
 
 from babylm.leaderboard.store import Store
 from babylm.leaderboard.terminal import load_board, ranking_records, render_ranking
-from babylm.leaderboard.views import strip_control
+from babylm.output import strip_control
 
 
 def test_strip_control_removes_ansi_osc_and_control_characters() -> None:
