@@ -56,11 +56,50 @@ def _inputs(paths: list[str], manifest: Path | None) -> list[Path]:
     return files
 
 
+def _lang_options(values: list[str]) -> tuple[str | None, list[tuple[str, str]]]:
+    """--lang values as (the language of every positional path, [(language, path), ...])."""
+    every: str | None = None
+    groups: list[tuple[str, str]] = []
+    for v in values:
+        code, sep, path = v.partition("=")
+        if not code.strip() or (sep and not path.strip()):
+            raise BabyLMError(f"--lang {v!r} is not CODE or CODE=PATH", "e.g. --lang nl or --lang nl=data/nl")
+        if sep:
+            groups.append((code, path))
+        elif every is not None and every != code:
+            raise BabyLMError(f"--lang {every} and --lang {code} both name every file",
+                              "give one language for all files, or CODE=PATH per group")
+        else:
+            every = code
+    return every, groups
+
+
+def _render_languages(c, data: dict, colour: str, verdict: str, t) -> None:
+    from rich.table import Table
+
+    from babylm.tracks.budgets import LANGUAGE_NAMES, fmt_bytes
+
+    table = Table(title="Bytes per language (UTF-8; the budget is shared, each language weighed by its byte premium)")
+    for col in ("language", "files", "words", "bytes", "byte premium", "alone, the budget is", "share used"):
+        table.add_column(col, justify="left" if col == "language" else "right")
+    for code, e in (data.get("languages") or {}).items():
+        table.add_row(f"{LANGUAGE_NAMES.get(code, code)} ({code})", f"{e['files']:,}", f"{e['words']:,}",
+                      f"{e['bytes']:,}", f"{e['byte_premium']:.4f}", fmt_bytes(e["byte_budget"]),
+                      f"{100 * e['budget_share']:.2f} %")
+    c.print(table)
+    c.print(f"[{colour}]{verdict}[/]: {data['equivalent_bytes']:,} English-equivalent bytes of "
+            f"{data['byte_budget']:,} ({fmt_bytes(data['byte_budget'])}; {t.key}, scale {t.scale})")
+
+
 @data_app.command("count")
 def count_cmd(
-    paths: list[str] = typer.Argument(..., help="Files, folders (recursive, hidden files skipped) or globs."),
+    paths: list[str] = typer.Argument(None, help="Files, folders (recursive, hidden files skipped) or globs."),
     edition: Edition = edition_option(),
     track: TrackName = track_option(help="Track whose word budget applies."),
+    lang: list[str] = typer.Option(None, "--lang", help="Language of the files (2026/multilingual counts UTF-8 "
+                                   "bytes per language): CODE for every PATH, or CODE=PATH for one group; "
+                                   "repeatable, e.g. --lang nl=data/nl --lang zh=data/zh. Codes: en, nl, zh "
+                                   "(or eng, nld, zho)."),
     scale: str = scale_option(),
     manifest: Path = typer.Option(None, "--manifest", help="Write the data manifest here (none is written "
                                   "without it)."),
@@ -72,6 +111,9 @@ def count_cmd(
     """Count words per file and check the total against the track's budget; with --manifest, write a data manifest.
 
     A word is what Python's str.split() returns on the UTF-8 text (all Unicode whitespace separates).
+    2026/multilingual counts UTF-8 bytes per language instead (--lang names each file's language): the
+    budget is 543 MB of English, each language's bytes divided by its byte premium (Dutch 1.0516,
+    Chinese 0.9360) before they are summed.
     Exit code 0 within budget, 1 over budget, 2 on bad input (e.g. invalid UTF-8 names file and byte).
     JSON keys: format, tool_version, edition, track, scale, word_rule, errors, files (path, bytes,
     sha256, words), total_words, total_bytes, word_budget, within_budget, created, manifest_path
@@ -80,11 +122,14 @@ def count_cmd(
     from babylm.tracks.manifest import build_manifest, write_manifest
 
     t = track_from_options(edition, track, scale)
-    files = _inputs(paths, manifest)
-    progress, advance = _progress_counter(sum(f.stat().st_size for f in files))
+    every, groups = _lang_options(lang or [])
+    files = _inputs(paths or [], manifest) if paths else []
+    grouped = [(code, _inputs([p], manifest)) for code, p in groups]
+    progress, advance = _progress_counter(sum(f.stat().st_size for f in files + [g for _, fs in grouped for g in fs]))
     with progress:
         data = build_manifest([str(f) for f in files], t, root=None if manifest is None else manifest.parent,
-                              errors=errors, workers=workers, progress=advance)
+                              errors=errors, workers=workers, progress=advance, lang=every,
+                              lang_paths=[(code, [str(f) for f in fs]) for code, fs in grouped])
     out = None if manifest is None else write_manifest(data, manifest)
     shown = dict(data, manifest_path=None if out is None else str(out))
 
@@ -109,8 +154,11 @@ def count_cmd(
         table.add_row(f"total ({len(data['files'])} files)", f"{data['total_bytes']:,}",
                       f"[{colour}]{data['total_words']:,}[/]")
         c.print(table)
-        c.print(f"[{colour}]{verdict}[/]: {data['total_words']:,} of {data['word_budget']:,} words "
-                f"({t.key}, scale {t.scale})")
+        if data.get("budget_unit") == "bytes":
+            _render_languages(c, data, colour, verdict, t)
+        else:
+            c.print(f"[{colour}]{verdict}[/]: {data['total_words']:,} of {data['word_budget']:,} words "
+                    f"({t.key}, scale {t.scale})")
         c.print(f"manifest written to {out}" if out is not None else NO_MANIFEST)
 
     emit(shown, as_json, render)

@@ -1,5 +1,11 @@
 """Data manifests (`babylm.data_manifest/1`): which files, their hashes and word counts, vs the budget.
 
+A byte-budget track (2026 multilingual) also records each file's language (`lang`, given by the
+user, never guessed), a `languages` block (per language: files, words, bytes, byte premium, its
+monolingual byte budget, the share of the budget used) and `byte_budget` / `equivalent_bytes`; the
+verdict is the byte rule of `babylm.tracks.budgets`. These fields are optional: word manifests are
+written exactly as before.
+
 `DataManifest` is the format's one reader and writer. Paths in a written manifest are relative to the
 manifest's folder when the file lies under it, else absolute; `verify_manifest` resolves them the
 same way.
@@ -20,8 +26,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from babylm import __version__
 from babylm.errors import BabyLMError
 from babylm.io import atomic_write_json, read_json
+from babylm.tracks.budgets import BYTE_RULE, equivalent_words, language_summary, language_totals
 from babylm.tracks.rules import Track, resolve_track
-from babylm.tracks.words import WORD_RULE, FileCount, count_file, count_words
+from babylm.tracks.words import WORD_RULE, FileCount, count_file, count_words, resolve_paths
+
+LangPaths = Sequence[tuple[str, Sequence[str | os.PathLike[str]]]]
 
 FORMAT = "babylm.data_manifest/1"
 DEFAULT_NAME = "data_manifest.json"
@@ -35,6 +44,18 @@ class ManifestFile(BaseModel):
     bytes: int
     sha256: str
     words: int
+    lang: str | None = None
+
+
+class LanguageEntry(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    files: int
+    words: int
+    bytes: int
+    byte_premium: float
+    byte_budget: int
+    budget_share: float
 
 
 class DataManifest(BaseModel):
@@ -55,6 +76,12 @@ class DataManifest(BaseModel):
     total_bytes: int | None = None
     word_budget: int | None = None
     within_budget: bool | None = None
+    budget_unit: Literal["words", "bytes"] | None = None
+    byte_rule: str | None = None
+    byte_budget: int | None = None
+    equivalent_bytes: int | None = None
+    equivalent_words: int | None = None
+    languages: dict[str, LanguageEntry] | None = None
     created: str | None = None
 
     @classmethod
@@ -108,28 +135,90 @@ def build_manifest(
     errors: str = "strict",
     workers: int = 2,
     progress: Callable[[int], None] | None = None,
+    lang: str | None = None,
+    lang_paths: LangPaths | None = None,
 ) -> dict[str, Any]:
-    """Count `paths` (files, folders, globs) and describe them against the track's word budget.
+    """Count `paths` (files, folders, globs) and describe them against the track's budget.
 
     `root`: the folder the manifest will be written to; files under it get paths relative to it,
     others absolute paths (`write_manifest` also relativizes absolute paths under its folder).
     A scaled Track (or `scale`) gives the scaled budget and `scale` in the manifest.
+    Languages: `lang` names the language of every path; `lang_paths` [(lang, paths), ...] gives each
+    group its language (then `paths` may be empty). A byte-budget track needs one of them for every
+    file; a file given two languages is a user error.
     """
     t = resolve_track(track, edition, scale)
-    result = count_words(paths, errors=errors, workers=workers, progress=progress)
+    files_in, langs = assign_languages(t, paths, lang, lang_paths)
+    result = count_words(files_in, errors=errors, workers=workers, progress=progress)
     base = Path(root).resolve() if root is not None else None
-    files = [_file_entry(fc, base) for fc in result.files]
+    files = [_file_entry(fc, base, langs.get(fc.path.resolve())) for fc in result.files]
     total = result.total_words
-    return DataManifest(
+    m = DataManifest(
         format=FORMAT, tool_version=__version__, edition=t.edition, track=t.name, scale=str(t.scale),
         word_rule=WORD_RULE, errors=errors, files=files, total_words=total, total_bytes=result.total_bytes,
         word_budget=t.word_budget, within_budget=total <= t.word_budget,
         created=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    ).to_dict()
+    )
+    if t.byte_budget is not None:
+        _add_byte_fields(m, t)
+    return m.to_dict()
 
 
-def _file_entry(fc: FileCount, base: Path | None) -> ManifestFile:
-    return ManifestFile(path=_store_path(fc.path, base), bytes=fc.bytes, sha256=fc.sha256, words=fc.words)
+def assign_languages(track: Track, paths: Sequence[str | os.PathLike[str]], lang: str | None,
+                     lang_paths: LangPaths | None) -> tuple[list[Path], dict[Path, str]]:
+    """The files to count and each one's language (by resolved path); user errors for a missing,
+    unknown or doubly given language."""
+    from babylm.tracks.budgets import normalize_language
+
+    groups: list[tuple[str | None, Sequence[str | os.PathLike[str]]]] = []
+    if paths:
+        groups.append((lang, paths))
+    elif lang is not None and not lang_paths:
+        raise BabyLMError("--lang names no files", "give the training files after the options")
+    for code, group in lang_paths or ():
+        groups.append((code, group))
+    if not groups:
+        raise BabyLMError("no input paths given", "name files, folders or globs, e.g. data/*.train")
+    files: list[Path] = []
+    langs: dict[Path, str] = {}
+    for code, group in groups:
+        norm = None if code is None else normalize_language(code, track.languages)
+        for f in resolve_paths(group):
+            key = f.resolve()
+            if key in langs and langs[key] != norm:
+                raise BabyLMError(f"{f} is given two languages ({langs[key]} and {norm})",
+                                  "give each file one language")
+            if key not in langs:
+                files.append(f)
+            if norm is not None:
+                langs[key] = norm
+    if track.byte_budget is not None:
+        missing = [f for f in files if f.resolve() not in langs]
+        if missing:
+            raise BabyLMError(
+                f"{track.key} counts bytes per language, and {len(missing)} file(s) have none (first: {missing[0]})",
+                f"name the language: --lang {track.languages[0]} for all files, or --lang "
+                f"{track.languages[1]}=PATH per group ({', '.join(track.languages)})")
+    return files, langs
+
+
+def _add_byte_fields(m: DataManifest, t: Track) -> None:
+    """The byte budget's verdict and the `languages` block, from the files' languages."""
+    assert t.byte_budget is not None
+    totals = language_totals((f.lang, f.words, f.bytes) for f in m.files)
+    lang_bytes = {lang: v["bytes"] for lang, v in totals.items()}
+    m.budget_unit, m.byte_rule, m.byte_budget = "bytes", BYTE_RULE, t.byte_budget.english_bytes
+    m.equivalent_bytes = int(t.byte_budget.equivalent_bytes(lang_bytes))
+    m.equivalent_words = equivalent_words(t.byte_budget, lang_bytes)
+    m.within_budget = t.byte_budget.within(lang_bytes)
+    m.languages = {k: LanguageEntry.model_validate(v) for k, v in language_summary(t.byte_budget, totals).items()}
+
+
+def _file_entry(fc: FileCount, base: Path | None, lang: str | None = None) -> ManifestFile:
+    entry = ManifestFile(path=_store_path(fc.path, base), bytes=fc.bytes, sha256=fc.sha256, words=fc.words)
+    if lang is not None:
+        entry.lang = lang
+    return entry
 
 
 def _store_path(path: Path, base: Path | None) -> str:
@@ -275,4 +364,26 @@ def verify_manifest(path: str | os.PathLike[str], *, check_files: bool = True) -
         report.actual_total_words = actual_total
     counted = max(data.total_words, actual_total if check_files else 0, listed)
     report.within_budget = counted <= track.word_budget
+    if track.byte_budget is not None:
+        report.within_budget = _verify_bytes(data, track, report)
     return report
+
+
+def _verify_bytes(data: DataManifest, track: Track, report: VerifyReport) -> bool:
+    """A byte-budget manifest: every file has one of the track's languages, and the files' bytes (each
+    re-checked above when files are checked) fit the shared budget by the rules, not by the manifest's claim."""
+    assert track.byte_budget is not None
+    langs = track.byte_budget.languages
+    bad = [f.path for f in data.files if f.lang not in langs]
+    if bad:
+        report.problems.append(f"{len(bad)} file(s) without one of the languages {', '.join(langs)} "
+                               f"(first: {bad[0]})")
+        return False
+    lang_bytes = {lang: v["bytes"] for lang, v in language_totals((f.lang, f.words, f.bytes) for f in data.files).items()}
+    within = track.byte_budget.within(lang_bytes)
+    if data.byte_budget not in (None, track.byte_budget.english_bytes):
+        report.problems.append(f"byte_budget {data.byte_budget} != {track.byte_budget.english_bytes} of the rules "
+                               f"for {track.key}")
+    if data.within_budget is not None and data.within_budget != within:
+        report.problems.append(f"within_budget {data.within_budget} but the files' bytes say {within}")
+    return within

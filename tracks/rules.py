@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
 from babylm.errors import BabyLMError
+from babylm.tracks.budgets import BYTE_PREMIUMS_2026, ENGLISH_BYTES_PER_WORD, ByteBudget
 
 M = 1_000_000
 
@@ -39,22 +41,41 @@ class UnknownTrackError(BabyLMError, KeyError):
 class TaskSets:
     """Which evaluation tasks a track's board uses (names from the task registry).
 
-    `linguistic` and `human_likeness` are required: a missing one is a validation finding and counts 0
-    on the board. `optional` tasks are shown, and join the macro only when every ranked entry has them.
+    `linguistic`, `human_likeness` and `finetune` are required: a missing one counts 0 on the board and,
+    unless `partial`, is a validation finding. `optional` tasks are shown, and join the macro only when
+    every ranked entry has them. `partial` (2026 multilingual: "incomplete evaluation is allowed ...
+    missing tasks are set to 0") makes a missing required task never a validation finding.
+    A name may be a task babylm does not implement yet (`babylm tasks list` says "not registered");
+    validation only ever asks for registered tasks (submissions/validate/results.py `missing_tasks`).
     A task that no track names is still evaluated and stored when asked for, never required.
     """
 
     linguistic: tuple[str, ...]
     human_likeness: tuple[str, ...]
     optional: tuple[str, ...] = ()
+    finetune: tuple[str, ...] = ()
+    partial: bool = False
 
     @property
     def required(self) -> tuple[str, ...]:
-        return self.linguistic + self.human_likeness
+        return self.linguistic + self.human_likeness + self.finetune
 
     @property
     def all(self) -> tuple[str, ...]:
-        return self.linguistic + self.optional + self.human_likeness
+        return self.linguistic + self.optional + self.human_likeness + self.finetune
+
+    def to_dict(self) -> dict[str, object]:
+        return {"linguistic": list(self.linguistic), "human_likeness": list(self.human_likeness),
+                "optional": list(self.optional), "finetune": list(self.finetune), "partial": self.partial}
+
+
+def merge_task_sets(sets: Sequence[TaskSets], *, partial: bool = False) -> TaskSets:
+    """One TaskSets holding every name of `sets`, in order, without duplicates."""
+
+    def union(attr: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(n for s in sets for n in getattr(s, attr)))
+
+    return TaskSets(union("linguistic"), union("human_likeness"), union("optional"), union("finetune"), partial)
 
 
 TEXT_TASKS = TaskSets(
@@ -66,6 +87,42 @@ MULTIMODAL_TASKS = TaskSets(
     linguistic=TEXT_TASKS.linguistic + ("vqa", "winoground"),
     human_likeness=TEXT_TASKS.human_likeness,
     optional=("glue", "devbench"),
+)
+
+SOURCE_EVAL = "babylm-org/babylm-eval README.md, strict/README.md, multilingual/README.md, multilingual/scripts"
+SOURCE_DATA = "babylm-org/multilingual-babylm src/pad_utils.py, resources/byte_coefs_20240233.tsv"
+
+# 2026 Strict / Strict-Small (babylm-eval README baseline tables): zero-shot BLiMP, BLiMP supplement,
+# EWoK, entity tracking, COMPS, GlobalPIQA; human-likeness reading and AoA; (Super)GLUE fine-tuning as
+# babylm's `glue`; WUG (hidden tasks in strict/README.md, dropped from the 2026 baseline table) optional.
+STRICT_2026_TASKS = TaskSets(
+    linguistic=("blimp", "blimp_supplement", "ewok", "entity_tracking", "comps", "global_piqa"),
+    human_likeness=("reading", "aoa"),
+    optional=("glue", "wug_adj", "wug_past"),
+)
+
+
+def _multilingual(zero_shot: tuple[str, ...], finetune: tuple[str, ...], lang: str, iso3: str) -> TaskSets:
+    """One language's board: lm-eval zero-shot task names (multilingual/README.md tables, group
+    zeroshot_{iso3}) and fine-tuning tasks named `{task}_{lang}` as their data files
+    (multilingual/finetune/data/multilingual/{lang}/{task}/{task}_{lang}.train.jsonl)."""
+    return TaskSets(linguistic=zero_shot, human_likeness=(), optional=(f"global_piqa_{iso3}",),
+                    finetune=tuple(f"{t}_{lang}" for t in finetune), partial=True)
+
+
+# `blimp_eng` is the multilingual suite's English BLiMP (official key "blimp" in zeroshot_eng, a
+# different item set and score from the strict track's `blimp`).
+MULTILINGUAL_TASKS: tuple[tuple[str, TaskSets], ...] = (
+    ("en", _multilingual(
+        ("blimp_eng", "multiblimp_eng", "hellaswag_en_mubench", "winogrande_en_mubench", "xstorycloze_en_mubench"),
+        ("arc", "belebele", "bmlama", "mnli", "sib200", "truthfulqa", "xnli"), "en", "eng")),
+    ("nl", _multilingual(
+        ("blimp_nl", "multiblimp_nld", "hellaswag_nl_mubench", "winogrande_nl_mubench", "xcomps_nl",
+         "xstorycloze_nl_mubench"),
+        ("arc", "belebele", "bmlama", "include", "mnli", "sib200", "truthfulqa"), "nl", "nld")),
+    ("zh", _multilingual(
+        ("zhoblimp", "hellaswag_zh_mubench", "winogrande_zh_mubench", "xcomps_zh", "xstorycloze_zh_mubench"),
+        ("arc", "belebele", "bmlama", "include", "mnli", "sib200", "truthfulqa", "xnli"), "zh", "zho")),
 )
 
 
@@ -86,8 +143,13 @@ class Track:
     teacher_words_count: bool = False
     languages: tuple[str, ...] = ("en",)
     notes: str = ""
-    # Byte premium per language (multilingual): word counts are scaled by it. Uncertain: configurable.
-    byte_premium: tuple[tuple[str, float], ...] = field(default=())
+    # Multilingual: the budget in UTF-8 bytes (English bytes x each language's byte premium); None = words.
+    # word_budget, exposure_cap and schedule are then English-equivalent words (bytes / premium / 5.43).
+    byte_budget: ByteBudget | None = None
+    # Multilingual: the task sets of each language's board; `tasks` is then their union.
+    language_tasks: tuple[tuple[str, TaskSets], ...] = ()
+    # Where the rules come from (repository and file), shown by `babylm tracks list --json`.
+    source: str = ""
     # 1 for the real rules; a fraction for demos/tests (budgets and schedule shrunk, names kept).
     scale: Fraction = Fraction(1)
     # Checkpoint folder names, one per schedule entry (nominal names survive scaling).
@@ -104,6 +166,39 @@ class Track:
     @property
     def key(self) -> str:
         return f"{self.edition}/{self.name}"
+
+    @property
+    def budget_unit(self) -> str:
+        """'words' (str.split words) or 'bytes' (UTF-8 bytes per language, byte-premium scaled)."""
+        return "words" if self.byte_budget is None else "bytes"
+
+    @property
+    def byte_premium(self) -> tuple[tuple[str, float], ...]:
+        """(language, premium) pairs of a byte-budget track; () for a word track."""
+        if self.byte_budget is None:
+            return ()
+        return tuple((lang, float(self.byte_budget.premium(lang))) for lang in self.byte_budget.languages)
+
+    def language_byte_budget(self, lang: str) -> int:
+        """Bytes of `lang` alone that use the whole budget (a user error on a word track)."""
+        if self.byte_budget is None:
+            raise BabyLMError(f"{self.key} counts words, not bytes", hint="byte budgets belong to 2026/multilingual")
+        return self.byte_budget.language_budget(lang)
+
+    @property
+    def epochs_cap(self) -> int:
+        """The exposure cap in epochs over the full budget (10 for every track so far)."""
+        return self.exposure_cap // max(1, self.word_budget)
+
+    def tasks_for(self, lang: str | None = None) -> TaskSets:
+        """The task sets of one language's board (multilingual), or of the track."""
+        if lang is None:
+            return self.tasks
+        for code, sets in self.language_tasks:
+            if code == lang:
+                return sets
+        raise BabyLMError(f"{self.key} has no board for language {lang!r}",
+                          hint=f"languages: {', '.join(c for c, _ in self.language_tasks) or 'none (one board)'}")
 
     @property
     def checkpoint_names(self) -> tuple[str, ...]:
@@ -153,7 +248,9 @@ class Track:
             teacher_words_count=self.teacher_words_count,
             languages=self.languages,
             notes=(self.notes + f" SCALED x{s}").strip(),
-            byte_premium=self.byte_premium,
+            byte_budget=None if self.byte_budget is None else self.byte_budget.scaled(s),
+            language_tasks=self.language_tasks,
+            source=self.source,
             scale=self.scale * s,
             names=self.names,
             tasks=self.tasks,
@@ -208,14 +305,18 @@ for _name, _budget in (("strict", 100 * M), ("strict-small", 10 * M)):
             2026, _name, _budget, 10 * _budget, _schedule(10 * _budget),
             modalities=("text", "image"), teacher_allowlist=TEACHERS_2026,
             teacher_max_params_any=1_000_000_000, teacher_words_count=True,
-            notes="teacher feedback and image-text data allowed", tasks=MULTIMODAL_TASKS,
+            notes="image-text data and teacher feedback allowed; their words count toward the budget",
+            tasks=STRICT_2026_TASKS, source=SOURCE_EVAL,
         )
     )
 register(
     Track(
         2026, "multilingual", 100 * M, 1000 * M, _schedule(1000 * M),
-        languages=("en", "nl", "zh"),
-        notes="word counts adjusted by each language's byte premium",
+        languages=tuple(lang for lang, _ in BYTE_PREMIUMS_2026),
+        notes="UTF-8 bytes: 543 MB of English, each language x its byte premium; a mixture shares the budget",
+        byte_budget=ByteBudget(int(100 * M * ENGLISH_BYTES_PER_WORD), BYTE_PREMIUMS_2026),
+        language_tasks=MULTILINGUAL_TASKS, tasks=merge_task_sets([t for _, t in MULTILINGUAL_TASKS], partial=True),
+        source=f"{SOURCE_DATA}; {SOURCE_EVAL}",
     )
 )
 

@@ -2,12 +2,14 @@ from fractions import Fraction
 
 import pytest
 
+from babylm.errors import BabyLMError
 from babylm.tracks.rules import (
     UnknownTrackError,
     all_tracks,
     checkpoint_name,
     get_track,
     parse_checkpoint_name,
+    resolve_track,
 )
 
 
@@ -59,3 +61,17 @@ def test_checkpoint_names_round_trip():
         parse_checkpoint_name("chck_7")
     with pytest.raises(ValueError):
         checkpoint_name(1_500_000)
+
+
+def test_2026_tracks_declare_their_own_task_sets_and_sources() -> None:
+    strict = resolve_track("strict", 2026, None)
+    assert "global_piqa" in strict.tasks.linguistic and "vqa" not in strict.tasks.all
+    assert strict.teacher_words_count and "image" in strict.modalities and "babylm-eval" in strict.source
+    ml = resolve_track("multilingual", 2026, None)
+    nl = ml.tasks_for("nl")
+    assert "multiblimp_nld" in nl.linguistic and "belebele_nl" in nl.finetune and nl.partial
+    assert ml.tasks.partial and set(nl.required) <= set(ml.tasks.required)
+    assert "zhoblimp" in ml.tasks_for("zh").linguistic and "blimp_nl" not in ml.tasks_for("zh").all
+    with pytest.raises(BabyLMError, match="no board for language"):
+        ml.tasks_for("fr")
+    assert ml.scaled(Fraction(1, 1000)).byte_budget.english_bytes == 543_000
