@@ -86,6 +86,10 @@ def score_cmd(
     address: str = typer.Option(None, help="Ray cluster address (default: start a local instance)."),
     num_cpus: int = typer.Option(None, help="CPUs of a local Ray instance (default 2)."),
     gpus_per_job: float = typer.Option(0.0, help="GPUs each Ray job asks for."),
+    job_timeout: float = typer.Option(None, help="Seconds one job may run; past it the job is killed and "
+                                      "reported as failed (default: no deadline)."),
+    job_memory_mb: int = typer.Option(None, help="Address space of each job's child process, in MB "
+                                      "(default: no limit)."),
     sample: int = typer.Option(2, help="Checkpoints to re-evaluate (random, seeded by the submission)."),
     seed: int = typer.Option(0, help="Seed of the checkpoint sample."),
     tolerance: float = typer.Option(0.01, help="Largest allowed |claimed - re-evaluated| task score."),
@@ -97,7 +101,7 @@ def score_cmd(
     workdir: Path = typer.Option(None, help="Where to extract an archive."),
     as_json: bool = json_option("Print JSON: per bundle {submission_id, store, valid, jobs_total, jobs_run, "
                                 "jobs_skipped, rows_inserted, flags_added, flags, failures, sampled_checkpoints, "
-                                "executor}; one object for one bundle, a list for several."),
+                                "executor, nodes}; one object for one bundle, a list for several."),
 ) -> None:
     """Organizers: validate bundles, score them against gold, re-evaluate a sample, write the store."""
     from babylm.submissions.score import score_bundle, score_bundles
@@ -105,7 +109,8 @@ def score_cmd(
     opts: dict[str, Any] = dict(
         gold=eval_data, executor=str(executor), address=address, num_cpus=num_cpus, gpus_per_job=gpus_per_job,
         sample=sample, seed=seed, tolerance=tolerance, allow_scaled=allow_scaled, load=load, workdir=workdir,
-        plugins=plugin or [], progress=not as_json, reeval_tasks=reeval_task or None, compat=str(compat))
+        plugins=plugin or [], progress=not as_json, reeval_tasks=reeval_task or None, compat=str(compat),
+        job_timeout_s=job_timeout, job_memory_mb=job_memory_mb)
     if len(bundles) == 1:  # an invalid bundle is a user error (exit 2)
         summaries = [score_bundle(bundles[0], store, **opts)]
     else:
@@ -117,15 +122,19 @@ def score_cmd(
 
 
 def _render_scores(summaries: list[Any], c: Any) -> None:
+    from babylm.output import inert  # flags and failures quote bundle text: shown inert
+
     for s in summaries:
-        c.print(f"[bold]{s.submission_id or '(invalid bundle)'}[/] -> {s.store}")
+        c.print(f"[bold]{inert(s.submission_id or '(invalid bundle)')}[/] -> {inert(s.store)}")
         if s.valid:
             c.print(f"jobs: {s.jobs_run} run, {s.jobs_skipped} already stored, {len(s.failures)} failed; "
-                    f"{s.rows_inserted} new score rows; re-evaluated: {', '.join(s.sampled_checkpoints) or '-'}")
+                    f"{s.rows_inserted} new score rows; re-evaluated: {inert(', '.join(s.sampled_checkpoints) or '-')}")
         for f in s.flags:
-            c.print(f"[yellow]flag[/] {f.get('checkpoint') or ''}/{f.get('task') or ''}: {f['reason']}")
+            c.print(f"[yellow]flag[/] {inert(f.get('checkpoint') or '')}/{inert(f.get('task') or '')}: "
+                    f"{inert(f['reason'])}")
         for f in s.failures:
-            c.print(f"[red]failed[/] {f['checkpoint'] or ''}/{f['task'] or ''} ({f['kind']}): {f['error']}")
+            c.print(f"[red]failed[/] {inert(f['checkpoint'] or '')}/{inert(f['task'] or '')} ({inert(f['kind'])}): "
+                    f"{inert(f['error'])}")
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))  # shared t
 SHARED_DATA = Path(os.environ.get("BABYLM_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
+@pytest.fixture(autouse=True)
+def _keep_main_module():
+    """Streamlit's AppTest leaves its script as sys.modules["__main__"]; a later multiprocessing child
+    (spawn) would then run the leaderboard app while it starts. Put the real one back after each test."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():

@@ -4,6 +4,7 @@ and bringing the schema to the head migration."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ T = TypeVar("T")
 log = logging.getLogger("babylm.store")
 
 URL_HINT = "use sqlite:///path.db, a file path, or postgresql://user@host:port/db"
+RESUME_HINT = "run the command again (it resumes)"
+ENV_TRIES = "BABYLM_STORE_RETRIES"  # tries of a PostgreSQL transaction (default pg_tries)
 
 
 def normalize_url(url: str | Path) -> str:
@@ -46,7 +49,9 @@ class StoreConnection:
 
     Write transactions are retried with exponential backoff: on SQLite while another process holds the
     lock, on PostgreSQL while the server is unreachable or restarting (connections are pre-pinged, so
-    a pool that outlived a restart reconnects). After the last try the error is a BabyLMError."""
+    a pool that outlived a restart reconnects). After the last try the error is a BabyLMError, and so is
+    a full disk (nothing of the failed transaction is written; the run resumes once there is space).
+    BABYLM_STORE_RETRIES=N sets the PostgreSQL tries (the backoff caps at retry_max_s a try)."""
 
     sqlite_tries = 30
     pg_tries = 10
@@ -112,19 +117,54 @@ class StoreConnection:
 
     @contextmanager
     def _read(self) -> Iterator[Any]:
-        """One read transaction; getting the connection is retried like a write."""
+        """One read transaction; getting the connection is retried like a write, and a connection lost
+        mid-read is a BabyLMError (a read is not retried: its caller may have used part of it)."""
         conn = self._retry(self.engine.connect)
-        with conn, conn.begin():
-            yield conn
+        try:
+            with conn, conn.begin():
+                yield conn
+        except self._sa.exc.DBAPIError as exc:
+            if self._disk_full(exc):
+                raise self._disk_full_error(exc) from None
+            if self.is_sqlite or not retry.is_transient(exc, sqlite=False):
+                raise
+            raise BabyLMError(f"lost the results store {display_url(self.url)} while reading: {retry.short(exc)}",
+                              f"check that the database server is up, then {RESUME_HINT}") from None
+
+    def _disk_full(self, exc: BaseException) -> bool:
+        """A full disk; SQLite reports one as "disk I/O error" when it cannot grow its WAL files."""
+        if retry.is_disk_full(exc):
+            return True
+        if not (self.is_sqlite and "disk i/o error" in str(exc).lower()):
+            return False
+        db = self.url.split("///", 1)[-1]
+        try:
+            st = os.statvfs(Path(db).parent)
+        except OSError:
+            return False
+        return st.f_bavail * st.f_frsize < 1 << 20
+
+    def _disk_full_error(self, exc: BaseException) -> BabyLMError:
+        return BabyLMError(f"results store {display_url(self.url)}: the database's disk is full "
+                           f"({retry.short(exc)}); the failed transaction wrote nothing",
+                           f"free space on the database's disk, then {RESUME_HINT}")
+
+    def _tries(self) -> int:
+        if self.is_sqlite:
+            return self.sqlite_tries
+        env = os.environ.get(ENV_TRIES, "")
+        return max(1, int(env)) if env.isdigit() else self.pg_tries
 
     def _retry(self, fn: Callable[[], T]) -> T:
         """Run `fn` (a whole, idempotent transaction), retrying transient errors with backoff."""
         sa = self._sa
-        tries = self.sqlite_tries if self.is_sqlite else self.pg_tries
+        tries = self._tries()
         for i in range(tries):
             try:
                 return fn()
             except sa.exc.DBAPIError as exc:
+                if self._disk_full(exc):
+                    raise self._disk_full_error(exc) from None
                 if not self.is_sqlite and retry.is_fatal_connect(exc):
                     raise BabyLMError(f"cannot connect to results store {display_url(self.url)}: "
                                       f"{retry.short(exc)}", URL_HINT) from None
@@ -134,11 +174,13 @@ class StoreConnection:
                     what = "stayed locked" if self.is_sqlite else "could not be reached"
                     raise BabyLMError(f"results store {display_url(self.url)} {what} after {tries} tries: "
                                       f"{retry.short(exc)}", "check that the database server is up and the "
-                                      "URL is right, then run the command again (it resumes)") from exc
+                                      f"URL is right, then {RESUME_HINT}") from exc
                 wait = retry.backoff_s(i, base_s=self.retry_base_s, max_s=self.retry_max_s)
+                from babylm.output import strip_control
+
                 (log.debug if self.is_sqlite else log.warning)(
                     "results store %s: %s; retrying (%d/%d) in %.1f s", display_url(self.url),
-                    retry.short(exc), i + 1, tries - 1, wait)
+                    strip_control(retry.short(exc)), i + 1, tries - 1, wait)  # may quote a stored value
                 time.sleep(wait)
         raise AssertionError("unreachable")
 

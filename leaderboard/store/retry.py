@@ -39,6 +39,19 @@ def is_transient(exc: BaseException, *, sqlite: bool) -> bool:
     return state.startswith(PG_TRANSIENT_PREFIXES) or state in PG_TRANSIENT_CODES
 
 
+# The database's disk is full: SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100) or an OS write error.
+PG_DISK_FULL = "53100"
+DISK_FULL_MESSAGES = ("database or disk is full", "no space left on device", "disk full")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True when a write failed because the database's disk has no space left (no retry fixes that soon)."""
+    if sqlstate(exc) == PG_DISK_FULL:
+        return True
+    msg = str(getattr(exc, "orig", None) or exc).lower()
+    return any(m in msg for m in DISK_FULL_MESSAGES)
+
+
 def is_fatal_connect(exc: BaseException) -> bool:
     """A PostgreSQL error that says the URL itself is wrong (credentials, database name)."""
     state = sqlstate(exc)

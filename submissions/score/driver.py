@@ -49,24 +49,30 @@ def invalid_summary(report: Any, store_url: str, executor: str) -> ScoreSummary:
 
 
 def score_valid(valid: list[Any], store_url: str, opts: ScoreOptions) -> list[ScoreSummary]:
-    """Write and score the valid reports' bundles through one executor and one store connection."""
-    from babylm.leaderboard.store import Store
-    from babylm.submissions.executors import make_executor
+    """Write and score the valid reports' bundles through one executor and one store connection.
+    Whatever the executor prints (Ray's worker and retry messages) goes to stderr: stdout is the report."""
+    import contextlib
+    import sys
 
-    ex = make_executor(opts.executor, address=opts.address, num_cpus=opts.num_cpus, gpus_per_job=opts.gpus_per_job)
-    store = Store(store_url)
-    summaries: list[ScoreSummary] = []
-    try:
-        todo: list[ScoreJob] = []
-        for r in valid:
-            summary, jobs = prepare(r, store, opts)
-            summary.executor = opts.executor
-            summaries.append(summary)
-            todo += jobs
-        run_jobs(ex, todo, store, {s.submission_id: s for s in summaries}, opts.progress)
-    finally:
-        ex.close()
-        store.close()
+    from babylm.leaderboard.store import Store
+    from babylm.submissions.score.executors import JobLimits, make_executor
+
+    with contextlib.redirect_stdout(sys.stderr):
+        ex = make_executor(opts.executor, limits=JobLimits(opts.job_timeout_s, opts.job_memory_mb),
+                           address=opts.address, num_cpus=opts.num_cpus, gpus_per_job=opts.gpus_per_job)
+        store = Store(store_url)
+        summaries: list[ScoreSummary] = []
+        try:
+            todo: list[ScoreJob] = []
+            for r in valid:
+                summary, jobs = prepare(r, store, opts)
+                summary.executor = opts.executor
+                summaries.append(summary)
+                todo += jobs
+            run_jobs(ex, todo, store, {s.submission_id: s for s in summaries}, opts.progress)
+        finally:
+            ex.close()
+            store.close()
     return summaries
 
 
@@ -170,9 +176,13 @@ def run_jobs(ex: Any, todo: list[ScoreJob], store: Any, by_sid: dict[str, ScoreS
 
 
 def _commit(job: ScoreJob, res: dict[str, Any], store: Any, summary: ScoreSummary) -> None:
+    node = str(res.get("node") or "local")
+    summary.nodes[node] = summary.nodes.get(node, 0) + 1
     if "error" in res:
-        summary.failures.append({"checkpoint": job.checkpoint, "task": job.task, "kind": job.kind,
-                                 "error": res["error"]})
+        failure = {"checkpoint": job.checkpoint, "task": job.task, "kind": job.kind, "error": res["error"]}
+        if res.get("deadline"):
+            failure["deadline"] = True
+        summary.failures.append(failure)
         return
     # Flags first: a crash between the two writes re-runs the job, and flags are idempotent.
     for fl in res.get("flags", []):

@@ -25,10 +25,12 @@ class ScoreSummary:
     failures: list[dict[str, Any]] = field(default_factory=list)
     sampled_checkpoints: list[str] = field(default_factory=list)
     executor: str = "inprocess"
+    nodes: dict[str, int] = field(default_factory=dict)  # jobs finished per Ray node id ("local": here)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON keys: submission_id, store, valid, jobs_total, jobs_run, jobs_skipped, rows_inserted,
-        flags_added, flags, failures, sampled_checkpoints, executor."""
+        flags_added, flags, failures (a job past its deadline has "deadline": true), sampled_checkpoints,
+        executor, nodes."""
         return dict(self.__dict__)
 
 
@@ -37,7 +39,8 @@ class ScoreOptions:
     """How to score. `gold`: the organizers' data root (may hold unseen items); without it the claimed
     scores are stored as such. `sample`: checkpoints re-evaluated (seeded by the submission and `seed`).
     `reeval_tasks`: re-evaluate only these (None: all). `compat`: how the organizers score (ties count 0.5
-    under "babylm"), whatever the bundle claims."""
+    under "babylm"), whatever the bundle claims. `job_timeout_s`, `job_memory_mb`: each job runs in a
+    child process killed past the deadline and capped at that address space (None: no limit)."""
 
     gold: Path | None = None
     executor: str = "inprocess"
@@ -54,3 +57,5 @@ class ScoreOptions:
     progress: bool = True
     reeval_tasks: list[str] | None = None
     compat: str = "babylm"
+    job_timeout_s: float | None = None
+    job_memory_mb: int | None = None

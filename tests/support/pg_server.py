@@ -48,11 +48,14 @@ def free_port() -> int:
 class PgServer:
     """One throwaway PostgreSQL cluster on 127.0.0.1 (start, restart, stop)."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path | None = None) -> None:
+        """`root`: the server's folder (created; e.g. on a small tmpfs), default a new temp folder."""
         self.initdb, self.pg_ctl = find_binary("initdb"), find_binary("pg_ctl")
         if not (self.initdb and self.pg_ctl):
             raise FileNotFoundError("PostgreSQL server binaries (initdb, pg_ctl) not found")
-        self.root = Path(tempfile.mkdtemp(prefix="babylm-pg-"))
+        if root is not None:
+            root.mkdir(parents=True)
+        self.root = root or Path(tempfile.mkdtemp(prefix="babylm-pg-"))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = free_port()
