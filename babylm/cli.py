@@ -59,11 +59,14 @@ def main() -> None:
     try:
         app()  # standalone: click prints usage errors itself
     except BabyLMError as exc:
-        from babylm.output import err_console
+        from rich.markup import escape
 
-        err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        from babylm.output import err_console, strip_control
+
+        # Messages may quote a bundle or a stored value: no escapes, no markup reach the terminal.
+        err_console.print(f"[bold red]error:[/] {escape(strip_control(exc))}", soft_wrap=True)
         if exc.hint:
-            err_console.print(f"[dim]hint:[/] {exc.hint}", soft_wrap=True)
+            err_console.print(f"[dim]hint:[/] {escape(strip_control(exc.hint))}", soft_wrap=True)
         sys.exit(2)
 
 

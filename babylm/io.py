@@ -26,6 +26,17 @@ class JSONReadError(BabyLMError):
     """A JSON file that is missing, too large, too deep or not strict JSON (a user error naming the file)."""
 
 
+def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
+    """The sha256 hex digest of a file's bytes, read in chunks."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
 def atomic_write_bytes(path: str | Path, data: bytes, *, mode: int | None = None, fsync: bool = False) -> Path:
     """Write `data` to `path` through a temporary file and a rename (readers never see a torn file)."""
     path = Path(path)

@@ -174,6 +174,10 @@ class FactSheet(BaseModel):
     teacher: Teacher | None = None
     student_generated_words: int | None = Field(default=None, ge=0)
     notes: str = ""
+    # optional links the leaderboard shows beside the entry (http or https only)
+    model_card_url: str | None = Field(default=None, max_length=2000)
+    paper_url: str | None = Field(default=None, max_length=2000)
+    code_url: str | None = Field(default=None, max_length=2000)
 
     @field_validator("train_flops")
     @classmethod
@@ -182,8 +186,26 @@ class FactSheet(BaseModel):
             raise ValueError("train_flops must be a finite number")
         return v
 
+    @field_validator("model_card_url", "paper_url", "code_url")
+    @classmethod
+    def _http_url(cls, v: str | None) -> str | None:
+        from urllib.parse import urlsplit
+
+        if v is None:
+            return v
+        if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in v):
+            raise ValueError("a URL has no spaces or control characters")
+        try:
+            parts = urlsplit(v)
+        except ValueError as exc:
+            raise ValueError(f"not a URL: {exc}") from None
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http:// or https:// URL")
+        return v
+
     def write(self, path: Path) -> Path:
-        return atomic_write_json(path, self.model_dump(mode="json"))
+        return atomic_write_json(path, self.model_dump(mode="json", exclude_none=False, exclude={
+            k for k in ("model_card_url", "paper_url", "code_url") if getattr(self, k) is None}))
 
 
 def predictions_name(backend: str) -> str:

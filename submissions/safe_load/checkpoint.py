@@ -115,11 +115,15 @@ def check_checkpoint_static(ckpt: Path, rel: str, limits: Limits = DEFAULT_LIMIT
                 )
             )
         elif suffix in CODE_SUFFIXES:
+            from babylm.io import file_sha256
+
             out.append(
                 error(
                     "E_CODE_FILE",
-                    f"{r}: code files are refused in a checkpoint; the model must load with stock transformers",
-                    "remove it and use a model_type that transformers ships",
+                    f"{r} (custom code, sha256 {file_sha256(p)}): code files are refused in a checkpoint; the "
+                    "model must load with stock transformers",
+                    "remove it and use a model_type that transformers ships (`babylm eval run "
+                    "--trust-remote-code` scores custom code yourself, in the sandbox)",
                     r,
                 )
             )

@@ -1,4 +1,7 @@
-"""Loading checkpoints for real, in a child process with a deadline per checkpoint."""
+"""Loading checkpoints for real, in a child process under limits: a wall-clock deadline per checkpoint
+(past it the child is killed) and an address-space limit (RLIMIT_AS, `Limits.load_memory_bytes`): a model
+larger than the limit fails to allocate in the child, which reports it (E_LOAD_MEMORY) or dies (E_LOAD),
+and the validator goes on."""
 
 from __future__ import annotations
 
@@ -38,18 +41,41 @@ def _load_one(path: str, backend: str) -> dict[str, Any]:
     return {"n_params": int(n_params), "finite": finite, "vocab_size": vocab, "ok": finite}
 
 
-def _child_main(backend: str) -> None:
+MEMORY_WORDS = ("MemoryError", "can't allocate memory", "Cannot allocate memory", "not enough memory",
+                "std::bad_alloc", "out of memory")
+LOADER = "babylm.submissions.safe_load.child:_load_one"
+
+
+def _limit_memory(max_bytes: int | None) -> None:
+    """Cap this process's address space (Linux / macOS); nothing where the platform has no RLIMIT_AS."""
+    if not max_bytes:
+        return
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
+    except (ImportError, ValueError, OSError, AttributeError):  # pragma: no cover - other platforms
+        pass
+
+
+def _child_main(backend: str, max_bytes: int | None = None, loader: str = LOADER) -> None:
     """Read checkpoint paths on stdin, one per line; print one JSON result line per checkpoint."""
+    import importlib
+
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    _limit_memory(max_bytes)
+    mod, _, fn = loader.partition(":")
+    load_one = getattr(importlib.import_module(mod), fn)
     for line in sys.stdin:
         path = line.rstrip("\n")
         if not path:
             continue
         try:
-            res = _load_one(path, backend)
-        except Exception as exc:  # report any load failure as data, never crash the parent
-            res = {"ok": False, "error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+            res = load_one(path, backend)
+        except BaseException as exc:  # report any load failure as data (a MemoryError too), never crash the parent
+            text = f"{type(exc).__name__}: {str(exc)[:300]}"
+            res = {"ok": False, "error": text, "memory": any(w in text for w in MEMORY_WORDS)}
         res["path"] = path
         sys.stdout.write(json.dumps(res) + "\n")
         sys.stdout.flush()
@@ -59,11 +85,15 @@ def load_checkpoints(
     paths: Iterable[Path], backend: str = "causal", timeout_s: float = DEFAULT_LIMITS.load_timeout_s,
     startup_grace_s: float = 60.0,
     on_done: Callable[[str], None] | None = None,
+    max_bytes: int | None = DEFAULT_LIMITS.load_memory_bytes,
+    loader: str = LOADER,
 ) -> dict[str, dict[str, Any]]:
-    """Load each checkpoint for real in one child process, with a deadline per checkpoint.
+    """Load each checkpoint for real in one child process, with a deadline per checkpoint and the child's
+    address space capped at `max_bytes` (None: no cap).
 
-    Returns {str(path): {"ok", "n_params", "finite", "error", "timeout"}}. A checkpoint that runs past
-    its deadline kills the child; the next one starts a fresh child.
+    Returns {str(path): {"ok", "n_params", "finite", "error", "timeout", "memory"}}. A checkpoint that runs
+    past its deadline kills the child; the next one starts a fresh child. `loader` ("module:function",
+    called as function(path, backend) in the child) is for tests.
     """
     import queue
     import subprocess
@@ -71,10 +101,14 @@ def load_checkpoints(
 
     todo = [str(p) for p in paths]
     results: dict[str, dict[str, Any]] = {}
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1")
+    # One thread and two malloc arenas: per-thread arenas reserve address space the model never uses.
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1",
+               OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MALLOC_ARENA_MAX="2", TOKENIZERS_PARALLELISM="false")
+    code = (f"from babylm.submissions.safe_load.child import _child_main; "
+            f"_child_main({backend!r}, {max_bytes!r}, {loader!r})")
     while todo:
         proc = subprocess.Popen(
-            [sys.executable, "-c", f"from babylm.submissions.safe_load.child import _child_main; _child_main({backend!r})"],
+            [sys.executable, "-c", code],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
             cwd=tempfile.gettempdir(),
         )
@@ -108,7 +142,13 @@ def load_checkpoints(
                 first = False
                 todo.pop(0)
                 if line is None:
-                    results[path] = {"ok": False, "error": "loader process died"}
+                    rc = proc.wait(timeout=10)
+                    why = f"killed by signal {-rc}" if rc and rc < 0 else f"exit status {rc}"
+                    if max_bytes:
+                        why += f"; over the memory limit of {max_bytes:,} bytes?"
+                    results[path] = {"ok": False, "error": f"loader process died ({why})"}
+                    if on_done:
+                        on_done(path)
                     break
                 res = json.loads(line)
                 res.pop("path", None)
@@ -123,12 +163,18 @@ def load_checkpoints(
     return results
 
 
-def load_findings(results: dict[str, dict[str, Any]], rel_of: dict[str, str], timeout_s: float) -> list[Finding]:
+def load_findings(results: dict[str, dict[str, Any]], rel_of: dict[str, str], timeout_s: float,
+                  max_bytes: int | None = DEFAULT_LIMITS.load_memory_bytes) -> list[Finding]:
     """Turn load_checkpoints results into findings."""
     out: list[Finding] = []
     for path, res in results.items():
         rel = rel_of.get(path, path)
-        if res.get("timeout"):
+        if res.get("memory"):
+            out.append(error("E_LOAD_MEMORY", f"{rel}: loading needs more memory than the limit of "
+                             f"{max_bytes or 0:,} bytes ({str(res.get('error', ''))[:200]})",
+                             "check that config.json describes the bundled weights; the organizers' limit is per "
+                             "checkpoint", rel))
+        elif res.get("timeout"):
             out.append(
                 error(
                     "E_LOAD_TIMEOUT",

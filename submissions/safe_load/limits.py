@@ -22,6 +22,7 @@ class Limits:
     max_header_bytes: int = 100 * 1024**2  # safetensors JSON header
     max_json_bytes: int = 64 * 1024**2  # any JSON file read from a bundle
     load_timeout_s: float = 120.0  # per checkpoint
+    load_memory_bytes: int = 4 * 8 * 1024**3 + 4 * 1024**3  # the loader child's address space (RLIMIT_AS)
 
 
 DEFAULT_LIMITS = Limits()

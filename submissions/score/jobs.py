@@ -27,7 +27,9 @@ class JobBase:
 
 @dataclass(frozen=True)
 class ScoreJob(JobBase):
-    """One (checkpoint, task) to score. `kind`: "claimed" (store the bundle's rows as they are), "gold"
+    """One (checkpoint, task) to score. `kind`: "claimed" (store the bundle's rows: the validator has
+    recomputed an accuracy task's score and sub-task scores from its per-item results, validate/recompute.py;
+    what no item backs, a correlation or AoA score, fast_eval_results, a ci95, stays a claim), "gold"
     (re-score the bundle's item scores against gold), "preds" (accuracy of bare official predictions),
     "reeval" (load the checkpoint here and evaluate it)."""
 

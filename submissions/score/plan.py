@@ -74,8 +74,8 @@ def _plan(
     jobs: list[ScoreJob] = []
     for ck in required:
         for task, t in sorted(_tasks(ck_results, ck).items()):
-            if not _ok(t) or not _number(t.get("score")):
-                continue
+            if task not in known or not _ok(t) or not _number(t.get("score")):
+                continue  # a task this harness does not know is checked by nothing: never stored
             fields = {"checkpoint": ck, "task": task, "content_hash": content_hashes[ck]}
             items = t.get("items")
             if gold is not None and task in known and isinstance(items, list):
@@ -141,9 +141,9 @@ def prediction_jobs(path: Path, base: JobBase, required: list[str], ck_results: 
     fast = data.get("fast_eval_results")
     for key, revs in sorted((fast if isinstance(fast, dict) else {}).items()):
         spec = by_key.get(key)
-        name = spec.name if spec else key
-        if not isinstance(revs, list) or len(revs) != len(required):
-            continue
+        if spec is None or not isinstance(revs, list) or len(revs) != len(required):
+            continue  # an unknown task key is stored nowhere
+        name = spec.name
         for ck, subs in zip(required, revs, strict=True):
             if name in _tasks(ck_results, ck) or not isinstance(subs, dict) or not subs:
                 continue
@@ -152,7 +152,6 @@ def prediction_jobs(path: Path, base: JobBase, required: list[str], ck_results: 
             if ck == final and any(j.task == name for j in jobs):
                 continue  # the final model's predictions were scored against gold: keep one row per key
             vals = [float(v) for v in subs.values()]
-            t = {"score": sum(vals) / len(vals), "subtasks": subs, "metric": spec.metric if spec else "score",
-                 "version": spec.version if spec else "1"}
+            t = {"score": sum(vals) / len(vals), "subtasks": subs, "metric": spec.metric, "version": spec.version}
             jobs.append(_claimed(base, t, checkpoint=ck, task=name, content_hash=hashes[ck]))
     return jobs

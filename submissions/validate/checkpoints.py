@@ -129,6 +129,6 @@ def check_checkpoints(c: Context, m: SubmissionManifest) -> None:
                   console=err_console, disable=not c.progress, transient=True) as bar:
         tid = bar.add_task("", total=len(todo))
         res = load_checkpoints(todo.keys(), m.backend, c.limits.load_timeout_s,
-                               on_done=lambda _p: bar.advance(tid))
-    c.F.extend(load_findings(res, todo, c.limits.load_timeout_s))
+                               on_done=lambda _p: bar.advance(tid), max_bytes=c.limits.load_memory_bytes)
+    c.F.extend(load_findings(res, todo, c.limits.load_timeout_s, c.limits.load_memory_bytes))
     c.rep.summary["loaded"] = {todo[p]: {k: v for k, v in r.items() if k != "path"} for p, r in res.items()}

@@ -50,6 +50,7 @@ class Context:
     fact: FactSheet | None = None
     required: list[str] = field(default_factory=list)  # checkpoints the ledger reached, in schedule order
     results_split: str | None = None
+    results_compat: str = "babylm"  # how results.json was scored (its 'compat')
     ck_lines: dict[str, dict[str, Any]] | None = None  # the ledger's checkpoint lines by name (cache)
     reading: str | None = None  # the bundle file the running check read last (named by E_INTERNAL)
 
@@ -73,15 +74,16 @@ class Context:
             self.F.add(error(f"{code}_SCHEMA", f"{rel}: {where}: {e['msg']}", fix, rel))
             return None
 
-    def json(self, rel: str, code: str) -> Any:
-        """A bundle file's JSON (bounded, strict); None after adding {code}_MISSING / {code}_JSON / E_NAN."""
+    def json(self, rel: str, code: str) -> dict[str, Any] | None:
+        """A bundle file's JSON object (bounded, strict); None after adding {code}_MISSING / {code}_JSON /
+        E_NAN, or {code}_SCHEMA when the top level is not an object."""
         self.reading = rel
         p = self.root / rel
         if not p.is_file():
             self.F.add(error(f"{code}_MISSING", f"{rel} is missing", f"add {rel} (see docs/formats.md)", rel))
             return None
         try:
-            return read_json_file(p, self.limits)
+            data = read_json_file(p, self.limits)
         except ValueError as exc:
             nan = any(w in str(exc) for w in ("NaN", "Infinity", "not a finite number"))
             self.F.add(
@@ -93,3 +95,12 @@ class Context:
                 )
             )
             return None
+        if not isinstance(data, dict):  # every bundle JSON file is an object at the top level
+            self.F.add(error(f"{code}_SCHEMA", f"{rel}: the top level is a JSON {_kind(data)}, not an object",
+                             f"regenerate {rel} (see docs/formats.md)", rel))
+            return None
+        return data
+
+
+def _kind(v: Any) -> str:
+    return {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(type(v), "number")

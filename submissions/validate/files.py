@@ -30,6 +30,7 @@ def check_data_manifest(c: Context, m: SubmissionManifest) -> None:
                       f"{manifest.total_words:,}", "make it with `babylm data count --manifest`", rel))
     total = max(manifest.total_words, listed)
     _manifest_track(c, m, rel, manifest)
+    manifest_images(c, rel, manifest)
     c.data_words = total
     c.rep.summary["data_words"] = total
     if total > c.track.word_budget:
@@ -52,6 +53,20 @@ def check_data_manifest(c: Context, m: SubmissionManifest) -> None:
                 c.F.add(error("E_DATA_FILES", f"{rel}: {e}", "recount with `babylm data count`", rel))
     else:
         c.F.add(info("I_DATA_FILES_ABSENT", "training files not in the bundle; counts taken from the manifest", rel))
+
+
+def manifest_images(c: Context, rel: str, manifest: DataManifest) -> None:
+    """Image-caption data (`tracks.image_data`): images only on a track with images, recorded by hash
+    in the manifest and never bundled (only paths inside the bundle are looked at)."""
+    images = manifest.images or []
+    if images and "image" not in c.track.modalities:
+        c.F.add(error("E_IMAGES_NOT_ALLOWED", f"{rel}: lists {len(images)} training image(s), but {c.track.key} "
+                      "is text only", "submit to a track with images (2025 multimodal)", rel))
+    base = c.root / Path(rel).parent
+    bundled = [e.path for e in images if inside(e.path) and (base / e.path).is_file()]
+    if bundled:
+        c.F.add(error("E_IMAGES_BUNDLED", f"{rel}: {len(bundled)} training image file(s) are in the bundle "
+                      f"(first: {bundled[0][:80]})", "leave image data out: the manifest records it by sha256", rel))
 
 
 def _manifest_track(c: Context, m: SubmissionManifest, rel: str, manifest: DataManifest) -> None:

@@ -11,12 +11,29 @@ from babylm.submissions.findings import error, warning
 from babylm.submissions.safe_load.limits import finite
 from babylm.submissions.validate.context import Context
 
-__all__ = ["bad_ci", "finite", "gold_ids", "is_id", "unknown_items"]
+__all__ = ["bad_ci", "bad_name", "finite", "gold_ids", "is_id", "unknown_items"]
+
+# The results store's width of the columns a bundle's names end up in (leaderboard/store/schema.py, ScoreRow).
+NAME_WIDTH = {"task": 100, "subtask": 200, "metric": 50, "version": 50}
 
 
 def is_id(v: Any) -> bool:
     """An item id is a string or an integer (a list or an object cannot name an item)."""
     return isinstance(v, str) or isinstance(v, int) and not isinstance(v, bool)
+
+
+def bad_name(v: Any, kind: str) -> str | None:
+    """Why a task, sub-task, metric or version name from a bundle cannot be stored (not a string, too long,
+    control, format or line-separator characters, as the store refuses them), or None."""
+    import unicodedata
+
+    if not isinstance(v, str):
+        return "is not a string"
+    if len(v) > NAME_WIDTH[kind]:
+        return f"is longer than {NAME_WIDTH[kind]} characters"
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in v):
+        return "holds control or format characters"
+    return None
 
 
 def bad_ci(ci: Any) -> str | None:

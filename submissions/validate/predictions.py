@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from babylm.evaluation.registry import tasks
 from babylm.submissions.findings import error, warning
 from babylm.submissions.validate.context import Context
-from babylm.submissions.validate.items import finite, is_id, unknown_items
+from babylm.submissions.validate.items import bad_name, finite, is_id, unknown_items
 from babylm.submissions.validate.results import gold_counts
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,6 +30,11 @@ def check_predictions(c: Context, m: SubmissionManifest) -> None:
     # The task blocks hold the final model's predictions on the split the results were made on.
     split = c.split or c.results_split or "full"
     for key, task in data.items():
+        if (why := bad_name(key, "task")) or isinstance(task, dict) and any(
+                (why := bad_name(sub, "subtask")) for sub in task):
+            c.F.add(error("E_PREDICTIONS_SCHEMA", f"{rel}: a task or sub-task name in {str(key)[:60]!r} {why}",
+                          "see docs/formats.md, 'Official predictions'", rel))
+            return
         if key == "fast_eval_results":
             fast_scores(c, rel, task)
         elif not isinstance(task, dict):
@@ -129,6 +134,10 @@ def fast_scores(c: Context, rel: str, fast: Any) -> None:
             continue
         for i, r in enumerate(revs):
             for sub, v in r.items():
+                if why := bad_name(sub, "subtask"):
+                    c.F.add(error("E_PREDICTIONS_SCHEMA", f"{rel}: fast_eval_results/{str(task)[:60]}[{i}]: sub-task "
+                                  f"{str(sub)[:60]!r} {why}", "see docs/formats.md, 'Official predictions'", rel))
+                    return
                 if not finite(v):
                     code = "E_NAN" if isinstance(v, float) else "E_PREDICTIONS_SCHEMA"
                     c.F.add(error(code, f"{rel}: fast_eval_results/{task}[{i}]/{sub} is {str(v)[:40]!r}, not a "

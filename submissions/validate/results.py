@@ -9,7 +9,8 @@ from babylm.evaluation import registry
 from babylm.evaluation.formats import RESULTS_FORMAT
 from babylm.submissions.findings import error, warning
 from babylm.submissions.validate.context import Context
-from babylm.submissions.validate.items import bad_ci, finite, is_id, unknown_items
+from babylm.submissions.validate.items import bad_ci, bad_name, finite, is_id, unknown_items
+from babylm.submissions.validate.recompute import check_task_score
 
 if TYPE_CHECKING:  # pragma: no cover
     from babylm.submissions.formats import SubmissionManifest
@@ -33,6 +34,7 @@ def check_results(c: Context, m: SubmissionManifest) -> None:
                       "write it with `babylm eval run`", rel))
         return
     c.results_split = split
+    c.results_compat = str(data.get("compat") or "babylm")
     ckpts = data.get("checkpoints")
     if not isinstance(ckpts, dict) or not ckpts:
         c.F.add(error("E_RESULTS_SCHEMA", f"{rel}: no 'checkpoints'", "write it with `babylm eval run`", rel))
@@ -69,8 +71,12 @@ def _checkpoint_results(c: Context, m: SubmissionManifest, rel: str, name: str, 
 
 def missing_tasks(track: Track, split: str, seen: set[str]) -> list[str]:
     """The track's required tasks (`registry.task_sets(track).required`) that have official counts on
-    `split` and no results, in registry order. A task the track does not list is never required."""
-    required = set(registry.task_sets(track).required)
+    `split` and no results, in registry order. A task the track does not list is never required, and a
+    track whose task sets are `partial` requires none."""
+    sets = registry.task_sets(track)
+    if sets.partial:  # 2026 multilingual: "incomplete evaluation is allowed", a missing task scores 0
+        return []
+    required = set(sets.required)
     return [name for name, s in registry.tasks().items()
             if name in required and split in s.splits and s.expected_counts.get(split)  # type: ignore[call-overload]
             and s.category != "finetune" and name not in seen]
@@ -108,6 +114,8 @@ def result_task(c: Context, rel: str, ck: str, tname: str, t: Any, split: str) -
     if not isinstance(t, dict):
         c.F.add(error("E_RESULTS_SCHEMA", f"{where} is not an object", "", rel))
         return
+    if not _names_ok(c, rel, where, tname, t):
+        return
     if t.get("status", "ok") != "ok":
         c.F.add(warning("W_TASK_FAILED", f"{where}: the evaluation failed ({str(t.get('error', ''))[:200]})",
                            "fix the failure and re-evaluate", rel))
@@ -142,11 +150,34 @@ def result_task(c: Context, rel: str, ck: str, tname: str, t: Any, split: str) -
                           "(and a string subtask)", "re-run the evaluation", rel))
             return
         _items(c, rel, where, tname, split, items, n)
+        check_task_score(c, rel, where, tname, t, items, c.results_compat)
         n = len(items)
     exp = expected_count(c, tname, split)
     if exp is not None and n is not None and n != exp and not c.track.is_scaled:
         c.F.add(error("E_ITEM_COUNT", f"{where}: {n} items, the official {split} set has {exp}",
                          "evaluate on the official data, all items", rel))
+
+
+def _names_ok(c: Context, rel: str, where: str, tname: str, t: dict[str, Any]) -> bool:
+    """The names a task result brings to the store (task, metric, version, sub-tasks) can be stored; a task
+    the registry does not know is stored nowhere (W_UNKNOWN_TASK)."""
+    named: list[tuple[str, Any]] = [("task", tname)]
+    if "metric" in t:
+        named.append(("metric", t["metric"]))
+    if "version" in t and not (isinstance(t["version"], int) and abs(t["version"]) < 10**40):
+        named.append(("version", t["version"]))
+    subs = t.get("subtasks")
+    named += [("subtask", s) for s in (subs if isinstance(subs, dict) else {})]
+    for kind, v in named:
+        why = bad_name(v, kind)
+        if why:
+            c.F.add(error("E_RESULTS_SCHEMA", f"{rel}: {kind} name {str(v)[:60]!r} {why}", "write it with "
+                          "`babylm eval run`", rel))
+            return False
+    if tname not in registry.tasks() and t.get("status", "ok") == "ok":
+        c.F.add(warning("W_UNKNOWN_TASK", f"{where}: not a task of this harness (a plugin not loaded?); its "
+                        "result is not stored", "score with the plugin that registers it (--plugin)", rel))
+    return True
 
 
 def _items(c: Context, rel: str, where: str, tname: str, split: str, items: list[dict[str, Any]],

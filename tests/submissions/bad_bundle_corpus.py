@@ -14,7 +14,9 @@ from typing import Any
 
 from bad_archives import ARCHIVE_CASES
 from bad_hostile_archives import HOSTILE_ARCHIVE_CASES
+from bad_hostile_claims import CLAIM_CASES
 from bad_hostile_values import VALUE_CASES
+from bundle_edits import edit_each_task, edit_json, jload, jsave, rehash_ledger
 
 SENTINEL_NAME = "BUNDLE_CODE_RAN"
 
@@ -30,36 +32,8 @@ class Bad:
 # ------------------------------------------------------------------ helpers
 
 
-def jload(p: Path) -> Any:
-    return json.loads(p.read_text())
 
 
-def jsave(p: Path, obj: Any) -> None:
-    p.write_text(json.dumps(obj, indent=1))
-
-
-def edit_json(rel: str, fn: Callable[[Any], None]) -> Callable[[Path, Path], Path]:
-    def mutate(b: Path, sentinel: Path) -> Path:
-        obj = jload(b / rel)
-        fn(obj)
-        jsave(b / rel, obj)
-        return b
-
-    return mutate
-
-
-def rehash_ledger(path: Path, lines: list[dict[str, Any]]) -> None:
-    """Forge a consistent chain (what a cheater who rewrites every hash would do)."""
-    from babylm.tracks.ledger import ZERO_HASH, line_hash
-
-    prev = ZERO_HASH
-    out = []
-    for i, obj in enumerate(lines):
-        obj["seq"], obj["prev"] = i, prev
-        obj["hash"] = line_hash(obj)
-        prev = obj["hash"]
-        out.append(json.dumps(obj, sort_keys=True, separators=(",", ":")))
-    path.write_text("\n".join(out) + "\n")
 
 
 def ledger_lines(b: Path) -> list[dict[str, Any]]:
@@ -201,21 +175,13 @@ def _results_nan(b: Path, s: Path) -> Path:
     return b
 
 
-def _edit_each_task(b: Path, edit: Callable[[dict], None]) -> Path:
-    """Apply `edit` to every task entry of every checkpoint in the bundle's results.json."""
-    obj = jload(b / "results.json")
-    for c in obj["checkpoints"].values():
-        for t in c["tasks"].values():
-            edit(t)
-    jsave(b / "results.json", obj)
-    return b
 
 
 def _item_scores_nan(b: Path, s: Path) -> Path:
     def edit(t: dict) -> None:
         t["items"][0]["scores"] = [None, -3.0]
 
-    return _edit_each_task(b, edit)
+    return edit_each_task(b, edit)
 
 
 def _wrong_item_count(b: Path, s: Path) -> Path:
@@ -223,14 +189,14 @@ def _wrong_item_count(b: Path, s: Path) -> Path:
         t["items"] = t["items"][:-2]
         t["n_items"] = len(t["items"])
 
-    return _edit_each_task(b, edit)
+    return edit_each_task(b, edit)
 
 
 def _duplicate_ids(b: Path, s: Path) -> Path:
     def edit(t: dict) -> None:
         t["items"][1]["id"] = t["items"][0]["id"]
 
-    return _edit_each_task(b, edit)
+    return edit_each_task(b, edit)
 
 
 def _predictions_nan(b: Path, s: Path) -> Path:
@@ -336,7 +302,7 @@ CORPUS: list[Bad] = [Bad(*case) for case in ARCHIVE_CASES] + [
     Bad("teacher_on_track_without_teachers", "E_TEACHER_NOT_ALLOWED", _teacher_on_strict),
     Bad("teacher_words_not_in_word_ledger", "E_TEACHER_WORDS", _interaction_ledger(300)),
     Bad("teacher_words_over_budget", "E_WORDS_OVER_BUDGET", _teacher("Qwen/Qwen3-0.6B", 600_000_000, 9_500)),
-] + [Bad(*case) for case in VALUE_CASES + HOSTILE_ARCHIVE_CASES]
+] + [Bad(*case) for case in VALUE_CASES + HOSTILE_ARCHIVE_CASES + CLAIM_CASES]
 
 
 def build(bad: Bad, good: Path, work: Path) -> tuple[Path, Path]:

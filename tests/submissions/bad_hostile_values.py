@@ -10,18 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bundle_edits import edit_json, jload, jsave
+
 from babylm.submissions.safe_load import Limits
 
 DEEP = 5000  # deeper than Python's default recursion limit (1000)
 PRED = "all_full_preds_and_fast_scores_causal.json"
-
-
-def _load(p: Path) -> Any:
-    return json.loads(p.read_text())
-
-
-def _save(p: Path, obj: Any) -> None:
-    p.write_text(json.dumps(obj, indent=1))
 
 
 def _nested(depth: int = DEEP) -> str:
@@ -31,7 +25,7 @@ def _nested(depth: int = DEEP) -> str:
 def _deep_in(rel: str, key: str) -> Callable[[Path, Path], Path]:
     """Replace one top-level value of a JSON file by an array nested DEEP levels."""
     def mutate(b: Path, s: Path) -> Path:
-        text = json.dumps(dict(_load(b / rel), **{key: "@@"}))
+        text = json.dumps(dict(jload(b / rel), **{key: "@@"}))
         (b / rel).write_text(text.replace('"@@"', _nested()))
         return b
     return mutate
@@ -81,13 +75,6 @@ def _dup_header(b: Path, s: Path) -> Path:
     return _rewrite_header(b, lambda h: None, raw=raw(json.loads(data[8 : 8 + n])))
 
 
-def _edit(rel: str, fn: Callable[[Any], Any]) -> Callable[[Path, Path], Path]:
-    def mutate(b: Path, s: Path) -> Path:
-        obj = _load(b / rel)
-        fn(obj)
-        _save(b / rel, obj)
-        return b
-    return mutate
 
 
 def _tasks(obj: dict[str, Any]) -> list[dict[str, Any]]:
@@ -95,7 +82,7 @@ def _tasks(obj: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _each_task(fn: Callable[[dict[str, Any]], Any]) -> Callable[[Path, Path], Path]:
-    return _edit("results.json", lambda o: [fn(t) for t in _tasks(o)])
+    return edit_json("results.json", lambda o: [fn(t) for t in _tasks(o)])
 
 
 def _raw_replace(rel: str, old: str, new: str) -> Callable[[Path, Path], Path]:
@@ -109,10 +96,10 @@ def _raw_replace(rel: str, old: str, new: str) -> Callable[[Path, Path], Path]:
 
 def _with_predictions(body: dict[str, Any]) -> Callable[[Path, Path], Path]:
     def mutate(b: Path, s: Path) -> Path:
-        _save(b / PRED, body)
-        m = _load(b / "submission.json")
+        jsave(b / PRED, body)
+        m = jload(b / "submission.json")
         m["files"]["predictions"] = PRED
-        _save(b / "submission.json", m)
+        jsave(b / "submission.json", m)
         return b
     return mutate
 
@@ -122,11 +109,11 @@ def _toy_preds(ids: list[Any], pred: Any = 0) -> dict[str, Any]:
 
 
 def _across_unbacked(b: Path, s: Path) -> Path:
-    obj = _load(b / "results.json")
+    obj = jload(b / "results.json")
     obj["across_checkpoints"] = {"aoa": {"status": "ok", "version": "1", "metric": "aoa_pearson", "score": 0.99,
                                          "subtasks": {"aoa": 0.99}, "n_items": 10,
                                          "checkpoints": ["chck_1M", "chck_2M", "chck_3M"]}}
-    _save(b / "results.json", obj)
+    jsave(b / "results.json", obj)
     return b
 
 
@@ -148,34 +135,34 @@ def _huge_tokenizer(b: Path, s: Path) -> Path:
 def _million_layers(b: Path, s: Path) -> Path:
     for name in ("chck_1M", "chck_2M", "chck_3M"):
         p = b / "checkpoints" / name / "config.json"
-        cfg = _load(p)
+        cfg = jload(p)
         cfg["n_layer"] = 1_000_000
-        _save(p, cfg)
+        jsave(p, cfg)
     return b
 
 
 def _huge_width_small_weights(b: Path, s: Path) -> Path:
     p = b / "checkpoints" / "chck_3M" / "config.json"
-    cfg = _load(p)
+    cfg = jload(p)
     cfg.update(n_layer=48, n_embd=8192)
-    _save(p, cfg)
+    jsave(p, cfg)
     return b
 
 
 def _manifest_lists(words: int) -> Callable[[Path, Path], Path]:
-    return _edit("data_manifest.json", lambda m: m["files"][0].update(words=words))
+    return edit_json("data_manifest.json", lambda m: m["files"][0].update(words=words))
 
 
 def _flops_down(b: Path, s: Path) -> Path:
     p = b / "checkpoints" / "chck_3M" / "babylm_checkpoint.json"
-    meta = _load(p)
+    meta = jload(p)
     meta["train_flops"] = 1.0
-    _save(p, meta)
+    jsave(p, meta)
     return b
 
 
 def _set_split(value: Any) -> Callable[[Path, Path], Path]:
-    return _edit("results.json", lambda o: o.update(split=value))
+    return edit_json("results.json", lambda o: o.update(split=value))
 
 
 # (name, finding code, mutation[, validate_bundle arguments]): bad_bundle_corpus.Bad fields
@@ -199,14 +186,14 @@ VALUE_CASES: list[tuple[Any, ...]] = [
     ("safetensors_offsets_scalar", "E_SAFETENSORS", _header(lambda h: _first_tensor(h).update(data_offsets=7))),
     ("safetensors_shape_word", "E_SAFETENSORS", _header(lambda h: _first_tensor(h).update(shape=[2, "many"]))),
     ("safetensors_duplicate_key", "E_SAFETENSORS", _dup_header),
-    ("track_control_chars", "E_MANIFEST_SCHEMA", _edit("submission.json", lambda m: m.update(
+    ("track_control_chars", "E_MANIFEST_SCHEMA", edit_json("submission.json", lambda m: m.update(
         track="strict-small\x1b[2J\x1b]0;owned\x07"))),
     ("duplicate_keys_conflicting", "E_RESULTS_JSON", _raw_replace("results.json", '"split": "fast"',
                                                                   '"split": "fast", "split": "full"')),
     ("duplicate_keys_fact_sheet", "E_FACT_SHEET_JSON", _raw_replace("fact_sheet.json", '"n_params": ',
                                                                     '"n_params": 1, "n_params": ')),
     ("across_checkpoints_unbacked", "E_ACROSS_UNBACKED", _across_unbacked),
-    ("across_checkpoints_not_across_task", "E_ACROSS_UNBACKED", _edit("results.json", lambda o: o.update(
+    ("across_checkpoints_not_across_task", "E_ACROSS_UNBACKED", edit_json("results.json", lambda o: o.update(
         across_checkpoints={"toy_pairs": {"status": "ok", "score": 1.0}}))),
     ("checkpoint_flops_go_down", "E_CHECKPOINT_FLOPS", _flops_down),
     ("ci95_infinite", "E_NAN", _raw_replace("results.json", '"ci95": [', '"ci95": [-1e999, 1e999], "c": [')),
@@ -225,9 +212,9 @@ VALUE_CASES: list[tuple[Any, ...]] = [
     ("huge_tokenizer_json", "E_TOKENIZER", _huge_tokenizer, {"limits": Limits(max_json_bytes=1024**2)}),
     ("config_million_layers", "E_CONFIG_SIZE", _million_layers),
     ("config_width_far_over_weights", "E_CONFIG_SIZE", _huge_width_small_weights),
-    ("config_layers_a_word", "E_CONFIG_SIZE", _edit("checkpoints/chck_1M/config.json", lambda c: c.update(
+    ("config_layers_a_word", "E_CONFIG_SIZE", edit_json("checkpoints/chck_1M/config.json", lambda c: c.update(
         n_layer="twelve"))),
     ("manifest_lists_100M_words", "E_WORDS_OVER_BUDGET", _manifest_lists(100_000_000)),
-    ("manifest_for_other_track", "E_DATA_MANIFEST_MISMATCH", _edit("data_manifest.json", lambda m: m.update(
+    ("manifest_for_other_track", "E_DATA_MANIFEST_MISMATCH", edit_json("data_manifest.json", lambda m: m.update(
         track="strict", word_budget=100_000_000))),
 ]

@@ -12,6 +12,14 @@ from babylm.submissions.validate import validate_bundle
 from babylm.submissions.validate.report import render_report
 
 
+@pytest.fixture(autouse=True)
+def _toy_task() -> None:
+    """The toy task is known to every test here (conftest unregisters it after each module)."""
+    from submission_factory import register_toy_task
+
+    register_toy_task()
+
+
 def test_corpus_is_large_and_names_are_unique() -> None:
     assert len(CORPUS) >= 25
     assert len({b.name for b in CORPUS}) == len(CORPUS)
@@ -69,3 +77,41 @@ def test_an_unexpected_exception_in_a_check_is_an_internal_error_finding(built: 
     assert not rep.ok and len(internal) == 1
     assert "check_results" in internal[0].message and "RecursionError" in internal[0].message
     assert internal[0].where == "results.json"
+
+
+EVIL = "\x1b[2J\x1b]0;owned\x07[link=http://evil.example]click[/link]"
+
+
+def test_score_output_and_cli_errors_show_bundle_text_inert(monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """What `babylm submission score` prints of flags and failures (they quote task errors, bundle names) and
+    the CLI's error line carry no escapes, and Rich markup from a bundle is shown as text, not applied."""
+    import io
+
+    from rich.console import Console
+
+    from babylm import cli
+    from babylm.errors import BabyLMError
+    from babylm.submissions.cli import _render_scores
+    from babylm.submissions.score import ScoreSummary
+
+    s = ScoreSummary(submission_id="team-x" + EVIL, store="sqlite:///s.db", valid=True,
+                     flags=[{"checkpoint": "chck_1M", "task": "blimp" + EVIL, "reason": "claimed " + EVIL}],
+                     failures=[{"checkpoint": "chck_2M", "task": "blimp", "kind": "gold", "error": "Boom" + EVIL}])
+    buf = io.StringIO()
+    _render_scores([s], Console(file=buf, width=400, force_terminal=True, color_system="truecolor"))
+    out = buf.getvalue()
+    assert "\x1b[2J" not in out and "\x1b]" not in out and "\x07" not in out
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;]*m", "", out)  # Rich's own colours (it highlights URLs and brackets)
+    assert text.count("[link=http://evil.example]click[/link]") == 4  # shown as text, never a link
+
+    def boom() -> None:
+        raise BabyLMError("bundle is invalid: E_TRACK: " + EVIL, "hint " + EVIL)
+
+    monkeypatch.setattr(cli, "app", boom)
+    with pytest.raises(SystemExit):
+        cli.main()
+    err = capsys.readouterr().err
+    assert "\x1b[2J" not in err and "\x07" not in err and "[link=http://evil.example]click[/link]" in err

@@ -133,3 +133,49 @@ def test_duplicate_members_are_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(BabyLMError, match="named twice"):
         extract_archive(z, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+HERE = str(Path(__file__).parent)
+
+
+def test_load_memory_limit_is_a_finding(built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checkpoint that needs more memory than the child's address-space limit: a finding, the child's own
+    MemoryError reported as data (a stand-in loader allocates 64 GiB under a 2 GiB limit)."""
+    monkeypatch.setenv("PYTHONPATH", HERE)
+    good = built[0] / "checkpoints" / "chck_1M"
+    res = load_checkpoints([good], "causal", timeout_s=60, max_bytes=2 * 1024**3, loader="bad_loaders:hog_memory")
+    assert res[str(good)]["memory"] is True and "MemoryError" in res[str(good)]["error"]
+    found = load_findings(res, {str(good): "checkpoints/chck_1M"}, 60, 2 * 1024**3)
+    assert [f.code for f in found] == ["E_LOAD_MEMORY"] and "2,147,483,648" in found[0].message
+
+
+def test_load_child_killed_or_slow_is_a_finding(built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child that dies (as the kernel kills one over its memory) or hangs: a finding per checkpoint, and
+    the next checkpoint gets a fresh child."""
+    monkeypatch.setenv("PYTHONPATH", HERE)
+    ck1, ck2 = (built[0] / "checkpoints" / n for n in ("chck_1M", "chck_2M"))
+    res = load_checkpoints([ck1, ck2], "causal", timeout_s=60, loader="bad_loaders:die")
+    assert all("signal 9" in res[str(p)]["error"] for p in (ck1, ck2))
+    assert [f.code for f in load_findings(res, {}, 60)] == ["E_LOAD", "E_LOAD"]
+    res = load_checkpoints([ck1], "causal", timeout_s=1, startup_grace_s=0.0, loader="bad_loaders:sleep_forever")
+    assert res[str(ck1)]["timeout"] is True
+    assert [f.code for f in load_findings(res, {}, 1)] == ["E_LOAD_TIMEOUT"]
+
+
+def test_validate_load_reports_a_memory_overrun(built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Path) -> None:
+    """`validate --load` with a checkpoint the loader child cannot hold in its memory limit: E_LOAD_MEMORY in
+    the report, no exception."""
+    import functools
+
+    from babylm.submissions import safe_load
+    from babylm.submissions.validate import validate_bundle
+
+    monkeypatch.setenv("PYTHONPATH", HERE)
+    monkeypatch.setattr(safe_load, "load_checkpoints", functools.partial(safe_load.load_checkpoints,
+                                                                         loader="bad_loaders:hog_memory"))
+    rep = validate_bundle(built[0], allow_scaled=True, load=True, workdir=tmp_path / "x",
+                          limits=Limits(load_memory_bytes=2 * 1024**3))
+    assert not rep.ok
+    assert {f.code for f in rep.findings.errors} == {"E_LOAD_MEMORY"}
+    assert len(rep.findings.errors) == 3  # one per checkpoint, all in one child (MemoryError is caught there)

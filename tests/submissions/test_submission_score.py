@@ -51,11 +51,13 @@ def test_score_writes_rows_and_rerun_changes_nothing(built: tuple[Path, Path], t
 def test_inflated_claims_are_flagged(fresh_bundle: Path, gold: Path, tmp_path: Path) -> None:
     res = json.loads((fresh_bundle / "results.json").read_text())
     t = res["checkpoints"]["chck_3M"]["tasks"][TOY]
-    t["score"] = min(1.0, t["score"] + 0.3)  # claim better than the item scores show
+    for it in t["items"]:  # claim every item right (consistent in itself: the validator cannot tell)
+        it["correct"] = 1.0
+    t["score"], t["subtasks"] = 1.0, dict.fromkeys(t["subtasks"], 1.0)  # better than the item scores show
     t2 = res["checkpoints"]["chck_2M"]["tasks"][TOY]
     for it in t2["items"]:  # forge item scores so that every item looks right, and claim 1.0
-        it["scores"] = [0.0, -10.0]
-    t2["score"] = 1.0
+        it.update(scores=[0.0, -10.0], pred=0, correct=1.0, tie=False)
+    t2["score"], t2["subtasks"] = 1.0, dict.fromkeys(t2["subtasks"], 1.0)
     (fresh_bundle / "results.json").write_text(json.dumps(res))
     url = f"sqlite:///{tmp_path / 's.db'}"
     s = _score(fresh_bundle, url, gold, sample=3)

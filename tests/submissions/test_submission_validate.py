@@ -12,6 +12,14 @@ import pytest
 from babylm.submissions.validate import validate_bundle
 
 
+@pytest.fixture(autouse=True)
+def _toy_task() -> None:
+    """The toy task is known to every test here (conftest unregisters it after each module)."""
+    from submission_factory import register_toy_task
+
+    register_toy_task()
+
+
 @pytest.mark.slow
 def test_good_bundle_is_valid_and_loads(built: tuple[Path, Path]) -> None:
     bundle, gold = built
@@ -81,3 +89,47 @@ def test_interaction_ledger_that_agrees_passes(fresh_bundle: Path) -> None:
     rep = validate_bundle(fresh_bundle, allow_scaled=True, load=False)
     assert rep.ok, [f.to_dict() for f in rep.findings.errors]
     assert rep.summary["teacher"]["model_id"] == "Qwen/Qwen3-0.6B"
+
+
+def _entity_result(compat: str = "babylm") -> dict:
+    """An entity-tracking result as `babylm eval run` writes it (a mean of means, not the macro mean)."""
+    import random
+
+    from babylm.evaluation.api import Item, ScoreRequest
+    from babylm.evaluation.results import task_result_to_dict
+    from babylm.evaluation.tasks.entity import SPEC
+
+    rng = random.Random(0)
+    subs = ["regular_0_ops"] * 3 + ["regular_1_ops"] * 5 + ["ambiref_0_ops"] * 4
+    items = [Item(f"e{i}", s, [ScoreRequest("", str(k)) for k in range(5)], 0) for i, s in enumerate(subs)]
+    scores = [[rng.choice([-1.0, -2.0, -3.0]) for _ in range(5)] for _ in items]
+    return task_result_to_dict(SPEC.compute(items, scores, compat))  # type: ignore[arg-type]
+
+
+def test_task_scores_are_recomputed_from_their_items(tmp_path: Path) -> None:
+    """An honest result passes, with the task's own aggregation (entity tracking: a mean of means, and ties);
+    a score, a sub-task score or an item its own scores cannot give is refused."""
+    from babylm.submissions.validate import Context, ValidationReport
+    from babylm.submissions.validate.recompute import check_task_score
+
+    def codes(t: dict, compat: str = "babylm") -> set[str]:
+        c = Context(tmp_path, ValidationReport("b"))
+        check_task_score(c, "results.json", "results.json: chck_1M/entity_tracking", "entity_tracking", t,
+                         t["items"], compat)
+        return {f.code for f in c.F.errors}
+
+    for compat in ("babylm", "official"):
+        t = _entity_result(compat)
+        assert any(it["tie"] for it in t["items"])
+        macro = sum(t["subtasks"].values()) / len(t["subtasks"])
+        assert abs(t["score"] - macro) > 1e-3  # the mean of means differs from the macro mean here
+        assert codes(t, compat) == set()
+    t = _entity_result()
+    assert codes(dict(t, score=t["score"] + 0.01)) == {"E_SCORE_MISMATCH"}
+    assert codes(dict(t, subtasks=dict(t["subtasks"], regular_0_ops=1.0))) == {"E_SCORE_MISMATCH"}
+    bad = [dict(it) for it in t["items"]]
+    bad[0]["pred"] = min(range(5), key=lambda i: bad[0]["scores"][i])
+    assert codes(dict(t, items=bad)) == {"E_ITEM_INCONSISTENT"}
+    assert codes(dict(t, items=[dict(it, correct=None) for it in t["items"]])) == {"E_ITEM_INCONSISTENT"}
+    assert codes(dict(t, items=[{k: v for k, v in it.items() if k != "correct"} for it in t["items"]])) == {
+        "E_ITEM_INCONSISTENT"}
