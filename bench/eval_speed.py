@@ -19,11 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from bench_util import timed
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("BABYLM_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -48,7 +48,7 @@ def build_model(folder: Path, size: str, train_steps: int) -> Path:
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from babylm.testing.tinymodels import train_tokenizer
+    from babylm.testing.tinymodels import train_causal_briefly, train_tokenizer
 
     texts = train_texts()
     tok = train_tokenizer(texts, "gpt2", vocab_size=8192)
@@ -58,18 +58,8 @@ def build_model(folder: Path, size: str, train_steps: int) -> Path:
                      n_positions=512, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id)
     model = GPT2LMHeadModel(cfg)
     if train_steps:
-        ids = [i for t in texts[:20000] for i in [tok.eos_token_id, *tok(t)["input_ids"]]]
-        data = torch.tensor(ids[: len(ids) // 65 * 65]).view(-1, 65)
-        opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
-        model.train()
-        g = torch.Generator().manual_seed(0)
-        for _ in range(train_steps):
-            batch = data[torch.randint(0, len(data), (32,), generator=g)]
-            loss = model(input_ids=batch, labels=batch).loss
-            loss.backward()
-            opt.step()
-            opt.zero_grad()
-        print(f"  trained {train_steps} steps, last loss {loss.item():.2f}", flush=True)
+        loss = train_causal_briefly(model, tok, texts[:20000], train_steps, block=64)
+        print(f"  trained {train_steps} steps, last loss {loss:.2f}", flush=True)
     model.eval()
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder, safe_serialization=True)
@@ -107,14 +97,6 @@ def lm_eval_yaml(work: Path, files: list[Path]) -> tuple[Path, str]:
         + "aggregate_metric_list:\n  - metric: acc\n    weight_by_size: false\nmetadata:\n  version: 1.0\n")
     return folder, group
 
-
-def timed(cmd: list[str], env: dict[str, str]) -> float:
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-3000:]}")
-    return wall
 
 
 def ours_cmd(model: Path, root: Path, out: Path, threads: int | None, engine: str) -> list[str]:

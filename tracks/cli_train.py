@@ -46,6 +46,9 @@ def train_cmd(
         False, "--stop-at-cap", help="Train until the exposure cap and end normally (exit 0) instead of an error."
     ),
     as_json: bool = opt.json_option("Print JSON (keys below)."),
+    lang: list[str] = typer.Option(None, "--lang", help="Byte-budget tracks (2026/multilingual): the language "
+                                   "of every --corpus path (CODE), or of one group (CODE=PATH, repeatable); the "
+                                   "ledger charges each language's UTF-8 bytes. Codes: en, nl, zh."),
 ) -> None:
     """Train a tokenizer and a small LM inside the track's word budget, with the training ledger.
 
@@ -64,10 +67,13 @@ def train_cmd(
         from babylm.output import err_console
 
         err_console.print(scaled_banner(t.scale))
+    from babylm.tracks.cli_data import _lang_options
+
+    every, groups = _lang_options(lang or [])
     opts = TrainOptions(
         data=list(corpus), out=out, track=t.key, arch=arch, scale=t.scale, epochs=epochs, seq_len=seq_len,
         batch_size=batch_size, lr=lr, seed=seed, vocab_size=vocab_size, max_words=max_words, threads=threads,
-        stop_at_cap=stop_at_cap,
+        stop_at_cap=stop_at_cap, lang=every, lang_paths=[(code, [Path(p)]) for code, p in groups] or None,
     )
     result = train(opts)
     emit(result.to_dict(), as_json, lambda console: _render_train(result, console))

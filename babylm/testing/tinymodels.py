@@ -106,3 +106,25 @@ def tiny_checkpoint(
     model.save_pretrained(folder, safe_serialization=True)
     tok.save_pretrained(folder)
     return folder
+
+
+def train_causal_briefly(model: Any, tokenizer: Any, texts: list[str], steps: int, *, block: int = 64,
+                         batch: int = 32, lr: float = 3e-3, seed: int = 0) -> float:
+    """A few AdamW steps of next-token training on `texts` (EOS-separated, cut into `block`-token rows),
+    so a bench model is not random; the last loss. The model is left in eval mode."""
+    import torch
+
+    ids = [i for t in texts for i in [tokenizer.eos_token_id, *tokenizer(t)["input_ids"]]]
+    data = torch.tensor(ids[: len(ids) // (block + 1) * (block + 1)]).view(-1, block + 1)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr)
+    model.train()
+    g = torch.Generator().manual_seed(seed)
+    loss = torch.tensor(float("nan"))
+    for _ in range(steps):
+        rows = data[torch.randint(0, len(data), (batch,), generator=g)]
+        loss = model(input_ids=rows, labels=rows).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+    model.eval()
+    return float(loss.item())

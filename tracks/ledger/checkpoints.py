@@ -7,7 +7,6 @@ always whole. Verification re-hashes its files against the ledger's `checkpoint`
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from collections.abc import Callable
@@ -16,17 +15,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from babylm.errors import BabyLMError
+from babylm.io import file_sha256
 from babylm.tracks.ledger.formats import CHECKPOINT_META, CheckpointLine, CheckpointMeta
 
 SaveFn = Callable[[str, Path], None]
 
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def stage_checkpoint(run_dir: Path, name: str, save_fn: SaveFn | None) -> tuple[Path, dict[str, str]]:

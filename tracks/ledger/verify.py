@@ -7,10 +7,12 @@ The first broken line stops verification and is named in `errors` ("line N: why"
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from babylm.errors import BabyLMError
+from babylm.tracks.budgets import ENGLISH_BYTES_PER_WORD
 from babylm.tracks.ledger.checkpoints import check_checkpoint_folder
 from babylm.tracks.ledger.formats import (
     FORMAT,
@@ -58,9 +60,14 @@ class LedgerReport:
     scale: str = ""
     exposure_cap: int | None = None
     word_budget: int | None = None
+    budget_unit: str = "words"
+    bytes: dict[str, int] = field(default_factory=dict)  # byte tracks: UTF-8 bytes seen per language
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if self.budget_unit == "words":  # word tracks keep their keys; byte tracks add budget_unit and bytes
+            del out["budget_unit"], out["bytes"]
+        return out
 
 
 @dataclass
@@ -73,6 +80,7 @@ class _Walk:
     cum: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     ckpt_lines: list[CheckpointLine] = field(default_factory=list)
     ckpt_state: dict[str, dict[str, Any]] = field(default_factory=dict)
+    premiums: dict[str, Fraction] | None = None  # byte tracks: words are recomputed from the bytes
 
     def set_counters(self, cum: dict[str, int]) -> None:
         self.cum = cum
@@ -120,6 +128,43 @@ def _on_start(w: _Walk, line: StartLine) -> None:
     rep.track, rep.edition, rep.scale = line.track, line.edition, line.scale
     rep.exposure_cap, rep.word_budget = line.exposure_cap, line.word_budget
     w.schedule = dict(line.schedule)
+    extra = line.model_extra or {}
+    if extra.get("budget_unit") == "bytes":
+        rep.budget_unit = "bytes"
+        try:
+            w.premiums = {str(k): Fraction(str(v)) for k, v in dict(extra.get("byte_premium") or {}).items()}
+        except (TypeError, ValueError, ZeroDivisionError) as exc:
+            raise _Broken(f"bad byte_premium in the start line ({exc})") from None
+        if not w.premiums or any(v <= 0 for v in w.premiums.values()):
+            raise _Broken("a byte-budget ledger needs a positive byte_premium per language")
+
+
+def _check_bytes(w: _Walk, line: LedgerLine, words: int, what: str) -> None:
+    """Byte tracks: the line's per-language bytes grow by its d_bytes and give exactly its words."""
+    if w.premiums is None:
+        return
+    extra = line.model_extra or {}
+    seen = extra.get("bytes") if what != "checkpoint" else extra.get("bytes_seen")
+    if not isinstance(seen, dict) or not all(isinstance(v, int) and v >= 0 for v in seen.values()):
+        raise _Broken(f"{what} line of a byte-budget ledger without its bytes per language")
+    unknown = sorted(set(seen) - set(w.premiums))
+    if unknown:
+        raise _Broken(f"bytes of language(s) {', '.join(unknown)} that the track has no premium for")
+    if what == "step":
+        delta = extra.get("d_bytes") or {}
+        for lang in set(seen) | set(w.rep.bytes) | set(delta):
+            if seen.get(lang, 0) != w.rep.bytes.get(lang, 0) + int(delta.get(lang, 0)):
+                raise _Broken(f"bytes[{lang}] {seen.get(lang, 0)} != previous {w.rep.bytes.get(lang, 0)} + "
+                              f"d_bytes {delta.get(lang, 0)}")
+    equivalent = sum((Fraction(n) / w.premiums[lang] for lang, n in seen.items()), Fraction(0))
+    expected = int(equivalent / ENGLISH_BYTES_PER_WORD)
+    if words != expected:
+        raise _Broken(f"{what} words {words} != {expected}, the English-equivalent words of its bytes "
+                      f"(sum of bytes / premium / {ENGLISH_BYTES_PER_WORD})")
+    if what == "checkpoint" and dict(seen) != w.rep.bytes:
+        raise _Broken(f"checkpoint bytes_seen {seen} != counted {w.rep.bytes}")
+    if what in ("step", "resume"):
+        w.rep.bytes = dict(seen)
 
 
 def _on_step(w: _Walk, line: StepLine) -> None:
@@ -131,6 +176,7 @@ def _on_step(w: _Walk, line: StepLine) -> None:
         if getattr(line, k) != cum[k] + d:
             raise _Broken(f"{k} {getattr(line, k)} != previous {cum[k]} + d_{k} {d}")
         cum[k] = getattr(line, k)
+    _check_bytes(w, line, cum["words"], "step")
     w.set_counters(cum)
     if line.flops < w.rep.flops:
         raise _Broken(f"flops went down from {w.rep.flops:g} to {line.flops:g}")
@@ -147,9 +193,10 @@ def _on_checkpoint(w: _Walk, line: CheckpointLine) -> None:
         raise _Broken(f"checkpoint {name} words_seen {line.words_seen} != counted {words}")
     if words < w.schedule[name]:
         raise _Broken(f"checkpoint {name} saved at {words:,} words, before its milestone {w.schedule[name]:,}")
+    _check_bytes(w, line, words, "checkpoint")
     w.rep.checkpoints[name] = words
     w.ckpt_lines.append(line)
-    w.ckpt_state[name] = {**w.cum, "flops": line.flops}
+    w.ckpt_state[name] = {**w.cum, "flops": line.flops, "bytes": dict(w.rep.bytes)}
 
 
 def _on_resume(w: _Walk, line: ResumeLine) -> None:
@@ -162,6 +209,10 @@ def _on_resume(w: _Walk, line: ResumeLine) -> None:
         if getattr(line, k) != state[k]:
             raise _Broken(f"resume {k} {getattr(line, k)} != checkpoint {name}'s {state[k]}")
     w.set_counters({k: state[k] for k in COUNTERS})
+    if w.premiums is not None:
+        _check_bytes(w, line, state["words"], "resume")
+        if w.rep.bytes != state["bytes"]:
+            raise _Broken(f"resume bytes {w.rep.bytes} != checkpoint {name}'s {state['bytes']}")
     rep = w.rep
     rep.flops = state["flops"]
     rep.complete, rep.stopped_at_cap, rep.status = False, False, ""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from babylm import __version__
 from babylm.errors import BabyLMError
+from babylm.tracks.ledger.bytes import ByteCharge
 from babylm.tracks.ledger.checkpoints import SaveFn, publish_checkpoint, stage_checkpoint
 from babylm.tracks.ledger.formats import (
     FORMAT,
@@ -96,6 +98,10 @@ class Ledger:
         self._prev = ZERO_HASH
         self._closed = False
         self._step_extra: dict[str, Any] = {}
+        # Byte-budget tracks: words are English-equivalent words of the UTF-8 bytes charged per language.
+        self.bytes = ByteCharge(track) if track.byte_budget is not None else None
+        self._pending_bytes: dict[str, int] | None = None
+        self._logged_bytes: dict[str, int] = {}
         self._t0 = time.perf_counter()
         if resume_from is not None:
             self._resume(resume_from, info or {})
@@ -110,6 +116,7 @@ class Ledger:
             "scale": scale_str(track), "scaled": track.is_scaled, "word_budget": track.word_budget,
             "exposure_cap": track.exposure_cap, "schedule": dict(self._milestones),
             "flops_per_token": self.flops_per_token, "flops_method": self.flops_method, "log_every": self.log_every,
+            **(self.bytes.start_fields() if self.bytes else {}),
         }
 
     # -- resuming --------------------------------------------------------------------------------
@@ -132,6 +139,9 @@ class Ledger:
             raise BabyLMError(f"cannot resume from {name}: the ledger's last checkpoint is {have}")
         self.words, self.tokens = last_ckpt.words_seen, int(last_ckpt.tokens or 0)
         self.steps, self.flops = int(last_ckpt.steps or 0), float(last_ckpt.flops)
+        if self.bytes is not None:
+            self.bytes.restore((last_ckpt.model_extra or {}).get("bytes_seen") or {})
+            self._logged_bytes = dict(self.bytes.seen)
         self.checkpoints = dict(rep.checkpoints)
         self._next = [n for n, _ in self._milestones].index(name) + 1
         self._logged = (self.words, self.tokens, self.steps)
@@ -164,7 +174,10 @@ class Ledger:
 
     def _totals(self) -> dict[str, Any]:
         """The running counters as ledger-line fields (resume, step and end lines carry them)."""
-        return {"words": self.words, "tokens": self.tokens, "steps": self.steps, "flops": self.flops}
+        out: dict[str, Any] = {"words": self.words, "tokens": self.tokens, "steps": self.steps, "flops": self.flops}
+        if self.bytes is not None:
+            out["bytes"] = dict(self.bytes.seen)
+        return out
 
     def _sync(self) -> None:
         self._file.flush()
@@ -181,9 +194,18 @@ class Ledger:
             d_tokens=self.tokens - t0,
             d_steps=self.steps - s0,
             wall_time_s=round(self.wall_time_s, 3),
+            **self._byte_deltas(),
             **self._step_extra,
         )
         self._logged = (self.words, self.tokens, self.steps)
+        if self.bytes is not None:
+            self._logged_bytes = dict(self.bytes.seen)
+
+    def _byte_deltas(self) -> dict[str, Any]:
+        if self.bytes is None:
+            return {}
+        return {"d_bytes": {k: v - self._logged_bytes.get(k, 0) for k, v in self.bytes.seen.items()
+                            if v != self._logged_bytes.get(k, 0)}}
 
     @property
     def wall_time_s(self) -> float:
@@ -198,24 +220,42 @@ class Ledger:
         return self._milestones[self._next] if self._next < len(self._milestones) else None
 
     # -- the API -------------------------------------------------------------------------------
-    def before_step(self, words: int, tokens: int) -> None:
-        """Announce the next batch; raises ExposureCapError (and closes the ledger) if it would cross the cap."""
+    def before_step(self, words: int, tokens: int, *, lang_bytes: Mapping[str, int] | None = None) -> None:
+        """Announce the next batch; raises ExposureCapError (and closes the ledger) if it would cross the cap.
+
+        On a byte-budget track (2026 multilingual) `lang_bytes` ({language: UTF-8 bytes}) is what is
+        charged: the batch's words are the English-equivalent words its bytes add (bytes / premium /
+        5.43, exact), and the cap is the exposure cap in English-equivalent bytes; `words` is ignored."""
         if self._closed:
             raise RuntimeError("ledger is closed")
         words, tokens = int(words), int(tokens)
         if words < 0 or tokens < 0:
             raise ValueError("words and tokens must be >= 0")
         cap = self.track.exposure_cap
-        if self.words + words > cap:
+        if self.bytes is not None:
+            batch = self.bytes.batch(lang_bytes)
+            if self.bytes.over_cap(batch):
+                self._stop_at_cap(cap, self.bytes.words_after(batch) - self.words, batch)
+            words = self.bytes.words_after(batch) - self.words
+            self._pending_bytes = batch
+        elif lang_bytes is not None:
+            raise BabyLMError(f"{self.track.key} counts words, not bytes: do not pass lang_bytes",
+                              hint="byte charging belongs to byte-budget tracks (2026/multilingual)")
+        elif self.words + words > cap:
             self._stop_at_cap(cap, words)
         self._pending = (words, tokens)
 
-    def _stop_at_cap(self, cap: int, words: int) -> None:
+    def _stop_at_cap(self, cap: int, words: int, batch: dict[str, int] | None = None) -> None:
         self._write_step()
-        self._write("cap", cap=cap, words_seen=self.words, next_batch_words=words)
+        extra = {} if batch is None or self.bytes is None else self.bytes.cap_fields(batch)
+        self._write("cap", cap=cap, words_seen=self.words, next_batch_words=words, **extra)
         self.close(status="stopped_at_cap")
+        unit = "words"
+        if self.bytes is not None and batch is not None:
+            unit = (f"English-equivalent words ({self.bytes.cap_bytes_int:,} English-equivalent UTF-8 bytes; "
+                    f"next batch {self.bytes.describe(batch)})")
         raise ExposureCapError(
-            f"exposure cap of {cap:,} words{_scaled_note(self.track)} on {self.track.key} reached: "
+            f"exposure cap of {cap:,} {unit}{_scaled_note(self.track)} on {self.track.key} reached: "
             f"{self.words:,} words seen, the next batch holds {words:,} more",
             hint=f"train fewer epochs; the ledger ({self.path}) and the {len(self.checkpoints)} "
             "checkpoints written so far are intact",
@@ -231,6 +271,7 @@ class Ledger:
         *,
         flops: float | None = None,
         loss: float | None = None,
+        lang_bytes: Mapping[str, int] | None = None,
     ) -> list[str]:
         """Count the step announced by before_step (or, without it, `words`/`tokens` now, cap checked).
 
@@ -239,10 +280,13 @@ class Ledger:
         if self._pending is None:
             if words is None or tokens is None:
                 raise ValueError("after_step without before_step needs words and tokens")
-            self.before_step(words, tokens)
+            self.before_step(words, tokens, lang_bytes=lang_bytes)
         assert self._pending is not None
         w, t = self._pending
         self._pending = None
+        if self.bytes is not None and self._pending_bytes is not None:
+            self.bytes.add(self._pending_bytes)
+            self._pending_bytes = None
         self.words += w
         self.tokens += t
         self.steps += 1
@@ -270,6 +314,7 @@ class Ledger:
         line = self._write(
             "checkpoint", name=name, words_seen=self.words, milestone=nominal_scaled, tokens=self.tokens,
             steps=self.steps, flops=self.flops, wall_time_s=round(self.wall_time_s, 3), path=name, files=files,
+            **({"bytes_seen": dict(self.bytes.seen)} if self.bytes is not None else {}),
         )
         self._sync()
         track = self.track

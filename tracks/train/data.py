@@ -25,6 +25,14 @@ class PackedData:
     words: Any  # torch.LongTensor [n]
     tokens: Any  # torch.LongTensor [n]
     pad_id: int
+    # Byte-budget tracks: UTF-8 bytes per language per sequence ({lang: torch.LongTensor [n]}).
+    lang_bytes: dict[str, Any] | None = None
+
+    def batch_bytes(self, idx: Any) -> dict[str, int] | None:
+        """{lang: UTF-8 bytes} of the sequences `idx` (None on a word track)."""
+        if self.lang_bytes is None:
+            return None
+        return {lang: int(t[idx].sum()) for lang, t in self.lang_bytes.items()}
 
     def __len__(self) -> int:
         return int(self.input_ids.shape[0])
@@ -75,6 +83,34 @@ def read_lines(files: Iterable[Path]) -> list[str]:
         except UnicodeDecodeError as exc:
             raise BabyLMError(f"{f} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     return lines
+
+
+def read_file_lines(files: Iterable[Path]) -> list[tuple[Path, list[str]]]:
+    """`read_lines` per file: (file, its non-empty lines)."""
+    return [(f, read_lines([f])) for f in files]
+
+
+def line_bytes_per_sequence(ids: Any, eos_id: int, lines: Sequence[str], langs: Sequence[str], seq_len: int,
+                            n_seq: int) -> dict[str, Any]:
+    """UTF-8 bytes per language per packed sequence: a line's bytes (newline included) go to the
+    sequence that holds the `<eos>` token opening it, so one epoch sums to the bytes of the lines read."""
+    import numpy as np
+    import torch
+
+    starts = np.flatnonzero(np.asarray(ids) == eos_id)
+    if len(starts) != len(lines):
+        raise BabyLMError(f"cannot attribute bytes: {len(starts)} line starts for {len(lines)} lines "
+                          "(the text holds the end-of-text token itself?)", hint="remove '<|endoftext|>' from the data")
+    window = starts // seq_len
+    out: dict[str, Any] = {}
+    nbytes = np.asarray([len(line.encode("utf-8")) for line in lines], dtype=np.int64)
+    lang_arr = np.asarray(langs)
+    for lang in dict.fromkeys(langs):
+        per = np.zeros(n_seq, dtype=np.int64)
+        sel = lang_arr == lang
+        np.add.at(per, window[sel], nbytes[sel])
+        out[lang] = torch.from_numpy(per)
+    return out
 
 
 def take_words(lines: list[str], max_words: int) -> list[str]:

@@ -105,7 +105,8 @@ def _train_step(s: Session, idx: Any) -> float:
     import torch
 
     packed = s.packed
-    s.ledger.before_step(int(packed.words[idx].sum()), int(packed.tokens[idx].sum()))
+    s.ledger.before_step(int(packed.words[idx].sum()), int(packed.tokens[idx].sum()),
+                         lang_bytes=packed.batch_bytes(idx))
     x = packed.input_ids[idx]
     mask = x != packed.pad_id
     labels = x.masked_fill(~mask, -100)

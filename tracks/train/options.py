@@ -26,6 +26,10 @@ class TrainOptions:
     progress: bool = True
     threads: int | None = None  # torch CPU threads; None leaves torch's default
     stop_at_cap: bool = False  # end normally (status stopped_at_cap) instead of raising at the cap
+    # Byte-budget tracks (2026 multilingual): the language of every file (`lang`), or per group of files
+    # (`lang_paths`, [(lang, [paths])]); the ledger then charges each language's UTF-8 bytes.
+    lang: str | None = None
+    lang_paths: list[tuple[str, list[Path]]] | None = None
 
 
 @dataclass

@@ -16,7 +16,15 @@ from babylm import __version__
 from babylm.errors import BabyLMError
 from babylm.tracks.ledger import Ledger
 from babylm.tracks.rules import Track, resolve_track
-from babylm.tracks.train.data import encode_lines, pack_sequences, read_lines, resolve_data, take_words
+from babylm.tracks.train.data import (
+    encode_lines,
+    line_bytes_per_sequence,
+    pack_sequences,
+    read_file_lines,
+    read_lines,
+    resolve_data,
+    take_words,
+)
 from babylm.tracks.train.loop import (
     Session,
     make_optimizer,
@@ -62,7 +70,43 @@ def _load_lines(data: list[Path], max_words: int | None) -> tuple[list[Path], li
     return files, lines, sum(len(line.split()) for line in lines)
 
 
+def _load_byte_lines(opts: TrainOptions, track: Track) -> tuple[list[Path], list[str], list[str], int]:
+    """Byte tracks: (files, lines, each line's language, words); every file needs a language."""
+    from babylm.tracks.manifest import assign_languages
+
+    if opts.max_words is not None:
+        raise BabyLMError(f"--max-words cuts words, and {track.key} counts UTF-8 bytes per language",
+                          hint="pass a smaller corpus instead")
+    files, langs = assign_languages(track, opts.data, opts.lang, opts.lang_paths)
+    # a --corpus path that a CODE=PATH group names again is one file, read once
+    files = list({f.resolve(): f for f in resolve_data(files)}.values())
+    lines: list[str] = []
+    line_langs: list[str] = []
+    for f, file_lines in read_file_lines(files):
+        lines.extend(file_lines)
+        line_langs.extend([langs[f.resolve()]] * len(file_lines))
+    return files, lines, line_langs, sum(len(line.split()) for line in lines)
+
+
+def _check_byte_budget(manifest: dict[str, Any], track: Track) -> None:
+    if not manifest.get("within_budget", False):
+        from babylm.tracks.budgets import fmt_bytes
+
+        assert track.byte_budget is not None
+        scaled_note = f" (SCALED x{track.scale})" if track.is_scaled else ""
+        raise BabyLMError(
+            f"the training data holds {fmt_bytes(int(manifest.get('equivalent_bytes') or 0))} of English-equivalent "
+            f"UTF-8 bytes, over the {track.key} budget of {fmt_bytes(track.byte_budget.english_bytes)}{scaled_note}",
+            hint="per language: " + ", ".join(f"{k} {fmt_bytes(int(v['bytes']))} (premium {v['byte_premium']})"
+                                              for k, v in (manifest.get("languages") or {}).items()),
+        )
+
+
 def _check_budget(data_words: int, track: Track) -> None:
+    if track.byte_budget is not None:  # words are not the unit: the manifest's byte verdict decides
+        if data_words == 0:
+            raise BabyLMError("the training data holds no words", hint="pass non-empty UTF-8 text files")
+        return
     scaled_note = f" (SCALED x{track.scale})" if track.is_scaled else ""
     if data_words > track.word_budget:
         raise BabyLMError(
@@ -82,16 +126,21 @@ def _write_subset(out: Path, lines: list[str]) -> Path:
     return atomic_write_text(subset, "".join(line if line.endswith("\n") else line + "\n" for line in lines))
 
 
-def _write_manifest(files: list[Path], track: Track, out: Path, data_words: int) -> dict[str, Any]:
+def _write_manifest(files: list[Path], track: Track, out: Path, data_words: int,
+                    langs: dict[str, str] | None = None) -> dict[str, Any]:
     """data_manifest.json of the training files, cross-checked against the trainer's own count."""
     from babylm.tracks.manifest import build_manifest, write_manifest
 
-    manifest = build_manifest(files, track, root=out.parent)
+    groups = None if langs is None else [(lang, [Path(f) for f, code in langs.items() if code == lang])
+                                         for lang in dict.fromkeys(langs.values())]
+    manifest = build_manifest([] if groups else files, track, root=out.parent, lang_paths=groups)
     if manifest["total_words"] != data_words:
         raise BabyLMError(
             f"word counts disagree: manifest {manifest['total_words']:,}, trainer {data_words:,}",
             hint="this is a bug in babylm; please report it with the data",
         )
+    if track.byte_budget is not None:
+        _check_byte_budget(manifest, track)
     write_manifest(manifest, out)
     return manifest
 
@@ -134,24 +183,41 @@ def train(opts: TrainOptions) -> TrainResult:
     t_start = _start(opts.threads)
     track = resolve_track(opts.track, scale=opts.scale)
     out = _check_options(opts)
-    files, lines, data_words = _load_lines(opts.data, opts.max_words)
+    line_langs: list[str] | None = None
+    file_langs: dict[str, str] | None = None
+    if track.byte_budget is not None:
+        files, lines, line_langs, data_words = _load_byte_lines(opts, track)
+        file_langs = _file_languages(opts, track, files)
+    else:
+        files, lines, data_words = _load_lines(opts.data, opts.max_words)
     _check_budget(data_words, track)
     out.mkdir(parents=True, exist_ok=True)
     if opts.max_words is not None:
         files = [_write_subset(out, lines)]
-    manifest = _write_manifest(files, track, out / "data_manifest.json", data_words)
+    try:
+        manifest = _write_manifest(files, track, out / "data_manifest.json", data_words, file_langs)
+    except BabyLMError:
+        if not any(out.iterdir()):
+            out.rmdir()
+        raise
 
     torch.manual_seed(opts.seed)
     tokenizer = train_tokenizer(lines, vocab_size=opts.vocab_size)
     ids, starts = encode_lines(tokenizer, lines)
     packed = pack_sequences(ids, starts, opts.seq_len, tokenizer.pad_token_id)
     assert int(packed.words.sum()) == data_words, "word attribution must sum to the corpus count"
+    if line_langs is not None:
+        packed.lang_bytes = line_bytes_per_sequence(ids, tokenizer.eos_token_id, lines, line_langs, opts.seq_len,
+                                                    len(packed))
     config, model = _new_model(opts, tokenizer)
     n_params = sum(p.numel() for p in model.parameters())
     flops_per_token, flops_method = train_flops_per_token(config, opts.seq_len)
     lr = opts.lr if opts.lr is not None else DEFAULT_LR.get(opts.arch, 1e-3)
     run_info = _run_info(opts, track, config, tokenizer, files, packed, data_words, lr,
                          (flops_per_token, flops_method), n_params)
+    if file_langs is not None and packed.lang_bytes is not None:
+        run_info = run_info.updated(data_langs=file_langs,
+                                    data_bytes={k: int(v.sum()) for k, v in packed.lang_bytes.items()})
     run_info.write(out)
 
     ledger = Ledger(
@@ -196,7 +262,17 @@ def resume(run_dir: str | Path, *, progress: bool = True, threads: int | None = 
     name = state.checkpoint
     opts = _resume_options(info, out, progress, threads, stop_at_cap)
     track = resolve_track(f"{info.edition}/{info.track}", scale=opts.scale)
-    _, lines, data_words = _load_lines(opts.data, opts.max_words)
+    data_langs = (info.model_extra or {}).get("data_langs")
+    line_langs: list[str] | None = None
+    if track.byte_budget is not None:
+        if not isinstance(data_langs, dict):
+            raise BabyLMError(f"cannot resume: {out}/run.json has no data_langs for the byte-budget track")
+        opts.lang_paths = [(lang, [Path(f) for f, code in data_langs.items() if code == lang])
+                           for lang in dict.fromkeys(data_langs.values())]
+        opts.data = []
+        _, lines, line_langs, data_words = _load_byte_lines(opts, track)
+    else:
+        _, lines, data_words = _load_lines(opts.data, opts.max_words)
     if data_words != info.data_words:
         raise BabyLMError(f"cannot resume: the data now holds {data_words:,} words, the run had {info.data_words:,}",
                           hint="the training files changed since the run started")
@@ -205,6 +281,9 @@ def resume(run_dir: str | Path, *, progress: bool = True, threads: int | None = 
     model.train()
     ids, starts = encode_lines(tokenizer, lines)
     packed = pack_sequences(ids, starts, opts.seq_len, tokenizer.pad_token_id)
+    if line_langs is not None:
+        packed.lang_bytes = line_bytes_per_sequence(ids, tokenizer.eos_token_id, lines, line_langs, opts.seq_len,
+                                                    len(packed))
     ledger = Ledger(out, track, flops_per_token=float(info.flops_per_token or 0), save_fn=saver(model, tokenizer),
                     log_every=opts.log_every, flops_method=str(info.flops_method), resume_from=name)
     optim, sched = make_optimizer(model, float(opts.lr or 0), total_steps(packed, opts))
@@ -216,6 +295,14 @@ def resume(run_dir: str | Path, *, progress: bool = True, threads: int | None = 
                                optim=optim, sched=sched, run_info=run_info, data_words=data_words,
                                n_params=sum(p.numel() for p in model.parameters()), t_start=t_start,
                                start_epoch=state.epoch, start_batch=state.next_batch))
+
+
+def _file_languages(opts: TrainOptions, track: Track, files: list[Path]) -> dict[str, str]:
+    """{resolved file path: language} of the training files (what run.json keeps for resuming)."""
+    from babylm.tracks.manifest import assign_languages
+
+    _, langs = assign_languages(track, opts.data, opts.lang, opts.lang_paths)
+    return {str(f.resolve()): langs[f.resolve()] for f in files}
 
 
 def load_run_info(run_dir: str | Path) -> dict[str, Any]:

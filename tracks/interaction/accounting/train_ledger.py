@@ -61,6 +61,12 @@ class _ReopenedLedger(Ledger):
         self._prev = str(last["hash"])
         self._closed = False
         self._step_extra: dict[str, Any] = {}
+        if track.byte_budget is not None:  # interaction runs count words; a byte track cannot resume here
+            raise BabyLMError(f"{track.key} counts bytes: interaction runs are charged in words",
+                              hint="run interaction protocols on a word-budget track")
+        self.bytes = None
+        self._pending_bytes = None
+        self._logged_bytes = {}
         self._t0 = time.perf_counter() - float(last.get("wall_time_s") or 0.0)
         self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - held for the run
 
