@@ -23,7 +23,7 @@ eval_app = typer.Typer(name="eval", help="Evaluate checkpoints: zero-shot tasks,
                        no_args_is_help=True)
 
 JSON_KEYS = ("results_json, official_preds_json, track, backend, compat, split, checkpoints "
-             "{name: {words_seen, scores, tie_rates}}, across_checkpoints, unavailable, failures, warnings, "
+             "{name: {words_seen, scores, tie_rates, custom_code}}, across_checkpoints, unavailable, failures, warnings, "
              "wall_time_s")
 
 
@@ -37,7 +37,8 @@ def summary(results: dict[str, Any], paths: tuple[Path, Path] | None = None) -> 
         "checkpoints": {
             name: {"words_seen": ck.get("words_seen"),
                    "scores": {t: r.get("score") for t, r in ck["tasks"].items() if r.get("status") == "ok"},
-                   "tie_rates": {t: r.get("tie_rate") for t, r in ck["tasks"].items() if r.get("status") == "ok"}}
+                   "tie_rates": {t: r.get("tie_rate") for t, r in ck["tasks"].items() if r.get("status") == "ok"},
+                   "custom_code": ck.get("custom_code")}
             for name, ck in results["checkpoints"].items()
         },
         "across_checkpoints": {t: r.get("score") for t, r in results.get("across_checkpoints", {}).items()},
@@ -69,6 +70,12 @@ def render_table(console: Any, results: dict[str, Any], title: str = "scores") -
     console.print(table)
     for t, r in results.get("across_checkpoints", {}).items():
         console.print(f"{t} (all checkpoints): {r.get('score')}")
+    for name, ck in results["checkpoints"].items():
+        code = ck.get("custom_code")
+        if code:
+            files = ", ".join(f"{f} (sha256 {h[:12]})" for f, h in code["files"].items()) or "no code files"
+            where = "ran in the sandbox" if ck.get("sandbox") else "not run"
+            console.print(f"[cyan]custom model code[/] {name}: {files}; {where}")
     for t, why in results["unavailable"].items():
         console.print(f"[yellow]not available:[/] {t}: {why}")
     for f in results["failures"]:
@@ -100,12 +107,16 @@ def run_cmd(
                                         "run every distinct prefix once where the architecture allows; scores "
                                         "agree to ~1e-5."),
     no_items: bool = typer.Option(False, "--no-items", help="Leave per-item scores out of results.json."),
+    trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="Run checkpoints' own model code "
+                                           "(config.json auto_map), always in a bubblewrap sandbox: no network, "
+                                           "read-only checkpoint, private /tmp, resource limits."),
     as_json: bool = json_option(f"Print a JSON summary (keys: {JSON_KEYS})."),
 ) -> None:
     """Evaluate every checkpoint on the zero-shot tasks (cached: a re-run is instant, a crash resumes).
 
     Writes results.json (babylm.results/1: per-item scores, tie rates, bootstrap 95% intervals) and
-    all_full_preds_and_fast_scores_<backend>.json (the official 2025 submission format).
+    all_full_preds_and_fast_scores_<backend>.json (the official 2025 submission format). Exits 1 when
+    a checkpoint or task that was asked for was not scored (the files are still written).
     """
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # busy-waiting threads crawl on a shared CPU
     from babylm.evaluation.runner import evaluate_run, write_outputs
@@ -117,7 +128,7 @@ def run_cmd(
     results = evaluate_run(
         model, track=track_from_options(edition, track), checkpoints=checkpoints, tasks=tasks, backend=backend,
         compat=compat, data_root=eval_data, cache_dir=cache_dir, batch_size=batch_size, split=split,
-        engine=engine, progress=not as_json, include_items=not no_items,
+        engine=engine, progress=not as_json, include_items=not no_items, trust_remote_code=trust_remote_code,
     )
     local = Path(model).expanduser()
     paths = write_outputs(results, out or (local / "eval" if local.is_dir() else Path("eval")))
@@ -131,6 +142,32 @@ def run_cmd(
                       f"wall time {results['wall_time_s']:.1f} s")
 
     emit(summary(results, paths), as_json, render)
+    missing = not_scored(results)
+    if missing:
+        typer.echo(f"error: not scored: {'; '.join(missing)}", err=True)
+        raise typer.Exit(1)
+
+
+def not_scored(results: dict[str, Any]) -> list[str]:
+    """'checkpoint/task: why' for everything asked for that has no score (failures, unavailable tasks)."""
+    out = [f"{f.get('checkpoint') or '-'}/{f.get('task') or '*'}: {str(f['error'])[:300]}"
+           for f in results["failures"]]
+    out += [f"*/{t}: {why}" for t, why in results["unavailable"].items()]
+    return out
+
+
+@eval_app.command("convert-safetensors")
+def convert_cmd(
+    checkpoint: Path = typer.Argument(..., help="Checkpoint folder with pytorch_model.bin (or *.pt/*.pth) weights."),
+    out: Path = typer.Option(None, "--out", help="New folder (default: CHECKPOINT-safetensors)."),
+    as_json: bool = json_option("Print JSON: {checkpoint, out}."),
+) -> None:
+    """Convert pickle weights to model.safetensors; the unpickling runs in the bubblewrap sandbox."""
+    from babylm.evaluation.sandbox.convert import convert_to_safetensors
+
+    dst = convert_to_safetensors(checkpoint, out)
+    emit({"checkpoint": str(checkpoint), "out": str(dst)}, as_json,
+         lambda console: console.print(f"wrote {dst / 'model.safetensors'} (configs and tokenizer copied)"))
 
 
 cli_extra.add_commands(eval_app)

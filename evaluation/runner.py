@@ -41,6 +41,9 @@ class EvalJob:
     engine: str = "auto"
     batch_size: int | None = None
     include_items: bool = True
+    # Checkpoints with their own model code (auto_map) run in the sandbox only when this is set.
+    trust_remote_code: bool = False
+    sandbox_limits: Any = None  # babylm.evaluation.sandbox.SandboxLimits; None = the defaults
 
     def __post_init__(self) -> None:
         from babylm.evaluation.registry import backend_names
@@ -142,17 +145,21 @@ def evaluate_run(
     split: Split | None = None,
     progress: bool = True,
     include_items: bool = True,
+    trust_remote_code: bool = False,
+    sandbox_limits: Any = None,
 ) -> dict[str, Any]:
     """Evaluate tasks x checkpoints; returns the results object (babylm.results/1).
 
     With `out_dir`, also writes `results.json` and `all_full_preds_and_fast_scores_<backend>.json`.
+    A checkpoint with its own model code (auto_map) is refused unless `trust_remote_code`, and then
+    scored in the bubblewrap sandbox (`babylm.evaluation.sandbox`), never in this process.
     """
     from babylm.evaluation.cache import ResultCache
     from babylm.tracks.rules import resolve_track
 
     t0 = time.perf_counter()
     job = EvalJob(backend, compat, split or ("full" if tasks == "full" else "fast"), engine, batch_size,
-                  include_items)
+                  include_items, trust_remote_code, sandbox_limits)
     trk = resolve_track(track)
     names = resolve_tasks(tasks, job.split)
     refs = discover_checkpoints(model, checkpoints, trk)
@@ -191,6 +198,7 @@ def _new_results(model: str | Path, job: EvalJob, track_key: str, root: Path | N
         "data_root": str(root) if root else None,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "tasks": names,
         "official_keys": {n: specs[n].official_key for n in names if specs[n].official_key},
+        "trust_remote_code": job.trust_remote_code,
         "checkpoints": {}, "across_checkpoints": {}, "unavailable": {}, "failures": [], "warnings": [],
     }
 
@@ -256,6 +264,9 @@ class _CheckpointRun:
                                           "cached": cached}
             else:
                 self._result(spec, key, items, ids, scores, cached)
+        close = getattr(self.scorer, "close", None)
+        if close is not None:  # a sandboxed scorer: end its process now, not at garbage collection
+            close()
         self.scorer = None
 
     def _load_scorer(self) -> Any:
@@ -264,14 +275,33 @@ class _CheckpointRun:
         if self.scorer is None and self.load_error is None:
             ref, job = self.ref, self.job
             try:
+                code = _custom_code(ref.path)
+                if code is not None:
+                    self.entry["custom_code"] = code
+                    self._refuse_code(code)
                 self.scorer = scorers.make_scorer(ref.path or ref.repo, job.backend, compat=job.compat,
                                                   batch_size=job.batch_size, revision=ref.name if ref.repo else None,
-                                                  engine=job.engine)
+                                                  engine=job.engine, trust_remote_code=job.trust_remote_code,
+                                                  sandbox_limits=job.sandbox_limits, label=ref.name)
                 self.entry["engine"] = getattr(self.scorer, "engine", "transformers")
+                if code is not None:
+                    self.entry["sandbox"] = {"model_class": self.scorer.model_class,
+                                             "n_params": self.scorer.loaded.n_params}
             except (scorers.CheckpointError, BabyLMError) as exc:
                 self.load_error = str(exc)
                 self.results["failures"].append({"checkpoint": ref.name, "task": None, "error": f"load: {exc}"})
         return self.scorer
+
+    def _refuse_code(self, code: dict[str, Any]) -> None:
+        """A checkpoint with its own model code is scored only with trust_remote_code (in the sandbox)."""
+        from babylm.evaluation.scorers.load import CheckpointError
+
+        if not self.job.trust_remote_code:
+            files = ", ".join(code["files"]) or "none in the folder"
+            raise CheckpointError(f"{self.ref.path}: has custom model code (auto_map: "
+                                  f"{', '.join(code['auto_map']) or '-'}; files: {files}); pass "
+                                  "--trust-remote-code to run it in the sandbox",
+                                  hint="the sandbox: no network, read-only checkpoint, resource limits")
 
     def _score(self, n: str, items: list[Item]) -> list[list[float]] | None:
         """Fresh scores, or None after recording why there are none."""
@@ -311,6 +341,17 @@ class _CheckpointRun:
     def _fail(self, task: str, msg: str) -> None:
         self.entry["tasks"][task] = {"status": "failed", "error": msg}
         self.results["failures"].append({"checkpoint": self.ref.name, "task": task, "error": msg})
+
+
+def _custom_code(path: Path | None) -> dict[str, Any] | None:
+    """The custom code (auto_map + hashed code files) of a local checkpoint that declares auto_map."""
+    from babylm.evaluation.scorers.load import custom_code_of
+
+    if path is None or custom_code_of(path) is None:
+        return None
+    from babylm.evaluation.sandbox.code import custom_code
+
+    return custom_code(path)
 
 
 def _score_across(n: str, per_ckpt: dict[str, tuple[int, list[list[float]]]], items: list[Item], job: EvalJob,

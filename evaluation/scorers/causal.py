@@ -167,7 +167,15 @@ class CausalScorer:
             for batch in self._batches(plain):
                 self._run_batch(batch, values)
             for gbatch in self._group_batches(groups):
-                self._run_grouped(gbatch, values)
+                if self.cache_ok:
+                    try:
+                        self._run_grouped(gbatch, values)
+                        continue
+                    except NoKVCache:  # e.g. Mamba's state cache: score these (and the rest) without it
+                        self.cache_ok = False
+                members = sorted((m for _, ms in gbatch for m in ms), key=lambda x: len(x[0]))
+                for batch in self._batches(members):
+                    self._run_batch(batch, values)
         for si, a, b in inherit:
             src, dst = values[seqs[si - 1]], values[seqs[si]]
             dst[a:b] = src[a:b]
@@ -346,13 +354,25 @@ class CausalScorer:
                 k += 1
 
 
+class NoKVCache(Exception):
+    """The model's cache is not a per-layer key/value cache (state-space or linear-attention layers)."""
+
+
 def _layer_kv(cache: Any) -> list[tuple[Any, Any]]:
-    """(keys, values) per layer of a KV cache, across transformers cache APIs."""
+    """(keys, values) per layer of a KV cache, across transformers cache APIs; NoKVCache when the cache
+    has layers without keys and values (Mamba's LinearAttentionLayer) or there is none."""
+    if cache is None:
+        raise NoKVCache("the model returned no cache")
     if hasattr(cache, "layers"):
+        if not all(hasattr(layer, "keys") and hasattr(layer, "values") for layer in cache.layers):
+            raise NoKVCache(f"cache layers {sorted({type(la).__name__ for la in cache.layers})} hold no keys")
         return [(layer.keys, layer.values) for layer in cache.layers]
     if hasattr(cache, "key_cache"):
         return list(zip(cache.key_cache, cache.value_cache, strict=True))
-    return [(k, v) for k, v in cache]
+    try:
+        return [(k, v) for k, v in cache]
+    except (TypeError, ValueError) as exc:
+        raise NoKVCache(f"unsupported cache {type(cache).__name__}") from exc
 
 
 def _cache_rows(kv: list[tuple[Any, Any]], rows: Any) -> Any:
