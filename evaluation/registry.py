@@ -21,9 +21,9 @@ if TYPE_CHECKING:  # pragma: no cover
 TASK_GROUP = "babylm.tasks"
 BACKEND_GROUP = "babylm.backends"
 DEMO_TASKS = ("demo",)  # kept for callers: the spec's `on_demand` and `needs_data` say it per task
-# Official predictions keys of tasks babylm does not score itself (GLUE is fine-tuned apart; the
-# multimodal ones are not implemented yet).
-UNSCORED_OFFICIAL_KEYS = ("glue", "vqa", "winoground", "devbench")
+# Official predictions keys of tasks babylm does not score itself (GLUE is fine-tuned apart; DevBench
+# is not implemented yet).
+UNSCORED_OFFICIAL_KEYS = ("glue", "devbench")
 _loaded: set[str] = set()  # the groups whose built-ins and entry points are registered
 
 

@@ -3,8 +3,8 @@
 A byte-budget track (2026 multilingual) also records each file's language (`lang`, given by the
 user, never guessed), a `languages` block (per language: files, words, bytes, byte premium, its
 monolingual byte budget, the share of the budget used) and `byte_budget` / `equivalent_bytes`; the
-verdict is the byte rule of `babylm.tracks.budgets`. These fields are optional: word manifests are
-written exactly as before.
+verdict is the byte rule of `babylm.tracks.budgets`. Image-caption data adds `images`
+(`babylm.tracks.image_data`). These fields are optional: word manifests are written exactly as before.
 
 `DataManifest` is the format's one reader and writer. Paths in a written manifest are relative to the
 manifest's folder when the file lies under it, else absolute; `verify_manifest` resolves them the
@@ -27,6 +27,7 @@ from babylm import __version__
 from babylm.errors import BabyLMError
 from babylm.io import atomic_write_json, read_json
 from babylm.tracks.budgets import BYTE_RULE, equivalent_words, language_summary, language_totals
+from babylm.tracks.image_data import ManifestImage
 from babylm.tracks.rules import Track, resolve_track
 from babylm.tracks.words import WORD_RULE, FileCount, count_file, count_words, resolve_paths
 
@@ -37,12 +38,9 @@ DEFAULT_NAME = "data_manifest.json"
 _RECREATE = "re-create it with `babylm data count`"
 
 
-class ManifestFile(BaseModel):
-    model_config = ConfigDict(strict=True, extra="allow")
+class ManifestFile(ManifestImage):
+    """One text file of the training data: a hashed file (as an image is) with its words."""
 
-    path: str
-    bytes: int
-    sha256: str
     words: int
     lang: str | None = None
 
@@ -82,6 +80,7 @@ class DataManifest(BaseModel):
     equivalent_bytes: int | None = None
     equivalent_words: int | None = None
     languages: dict[str, LanguageEntry] | None = None
+    images: list[ManifestImage] | None = None  # image-caption data: the images by hash (no words)
     created: str | None = None
 
     @classmethod

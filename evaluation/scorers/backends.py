@@ -52,3 +52,7 @@ BUILTIN = tuple(register_backend(spec) for spec in (
     BackendSpec("enc_dec_prefix", "encoder-decoder: the encoder reads the context, the decoder scores the "
                 "continuation", "AutoModelForSeq2SeqLM", _by_backend("encdec", "EncDecScorer", "enc_dec_prefix")),
 ))
+# Image-text (2025 multimodal): GIT-style models, log P(text | image, context); cheap to import.
+from babylm.evaluation.multimodal.backend import GIT_BACKEND  # noqa: E402
+
+register_backend(GIT_BACKEND)

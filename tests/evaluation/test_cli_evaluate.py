@@ -56,6 +56,6 @@ def test_user_mistakes_exit_2_in_one_line(run, args, msg):
 def test_help_shows_the_docstring():
     res = CliRunner().invoke(app, ["eval", "run", "--help"], env={"COLUMNS": "200"})
     assert res.exit_code == 0 and "cached" in res.stdout and "--compat" in res.stdout
-    for choices in ("causal|mlm|mntp|enc_dec_mask|enc_dec_prefix", "babylm|official", "fast|full",
+    for choices in ("causal|mlm|mntp|enc_dec_mask|enc_dec_prefix|git", "babylm|official", "fast|full",
                     "auto|native|transformers", "--eval-data", "--edition", "--track"):
         assert choices in res.stdout, choices

@@ -33,7 +33,8 @@ def test_a_track_shows_its_board_with_required_and_optional(run_cli):
     assert r.code == 0, r.output
     rows = {row["name"]: row for row in json.loads(r.stdout)}
     assert rows["blimp"]["board"] == "required" and rows["glue"]["board"] == "optional"
-    assert rows["vqa"]["board"] == "required" and rows["vqa"]["registered"] is False
+    assert rows["vqa"]["board"] == "required" and rows["vqa"]["registered"] is True
+    assert rows["devbench"]["board"] == "optional" and rows["devbench"]["registered"] is True
     assert "demo" not in rows and set(rows["blimp"]["tracks"]) == {"2025/interaction", "2025/multimodal",
                                                                      "2025/strict", "2025/strict-small"}
 

@@ -46,7 +46,7 @@ def test_get_task_names_the_known_ones():
 
 
 def test_backends_are_one_registry():
-    assert registry.backend_names() == ("causal", "mlm", "mntp", "enc_dec_mask", "enc_dec_prefix")
+    assert registry.backend_names() == ("causal", "mlm", "mntp", "enc_dec_mask", "enc_dec_prefix", "git")
     assert registry.get_backend("causal").auto_class == "AutoModelForCausalLM"
     assert registry.get_backend("mntp").auto_class == "AutoModelForMaskedLM"
     assert registry.get_backend("enc_dec_prefix").auto_class == "AutoModelForSeq2SeqLM"
