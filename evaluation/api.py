@@ -133,6 +133,7 @@ class BackendSpec:
     description: str
     auto_class: str  # e.g. "AutoModelForCausalLM" (an attribute of the transformers module)
     scorer: Callable[..., Scorer]
+    model_types: tuple[str, ...] = ()  # only these config model_types fit (empty: whatever auto_class loads)
 
 
 BACKENDS: dict[str, BackendSpec] = {}

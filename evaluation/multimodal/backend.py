@@ -37,4 +37,4 @@ def git_scorer(model: Any, tokenizer: Any, *, compat: Compat = "babylm", batch_s
 
 
 GIT_BACKEND = BackendSpec("git", "GIT-style image-to-text causal LM: log P(continuation | image, context)",
-                          "AutoModelForCausalLM", git_scorer)
+                          "AutoModelForCausalLM", git_scorer, model_types=("git",))

@@ -128,6 +128,8 @@ def fitting_backends(config: dict[str, Any]) -> list[str]:
     mt = config.get("model_type")
     out = []
     for name, spec in backends().items():
+        if spec.model_types and mt not in spec.model_types:
+            continue
         auto = getattr(transformers, spec.auto_class, None)
         mapping = getattr(getattr(auto, "_model_mapping", None), "_model_mapping", None)
         if spec.auto_class in amap or (mapping is not None and mt in mapping) or mapping is None:
