@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
+
 BUDGET_S = 100.0  # the stage's share of the demo's 10 minutes
 
 
@@ -33,8 +35,9 @@ def _spread(names: list[str], k: int) -> list[str]:
 
 
 def stage_evaluate(ctx: Any) -> None:
+    from babylm.demo import blimp_skip_reason, find_eval_data
     from babylm.evaluation.cli import render_table
-    from babylm.evaluation.runner import default_data_root, evaluate_run, write_outputs
+    from babylm.evaluation.runner import evaluate_run, write_outputs
     from babylm.output import console
 
     t0 = time.perf_counter()
@@ -48,8 +51,15 @@ def stage_evaluate(ctx: Any) -> None:
     cache_dir = out_dir / "cache"
     common = dict(track=ctx.track, backend="causal", split="fast", cache_dir=cache_dir, progress=not ctx.fast)
     results = evaluate_run(run_dir, checkpoints=names, tasks=["demo"], **common)
+    summary = ctx.state.setdefault("eval_summary", {"scored": {}, "skipped": {}})
+    summary["scored"]["demo"] = f"all {len(names)} checkpoints (generated agreement pairs)"
 
-    data_root = None if ctx.fast else default_data_root()
+    lookup = find_eval_data(getattr(ctx, "eval_data", None))
+    why = "the fast test run skips it" if ctx.fast else blimp_skip_reason(lookup)
+    data_root = None if why else lookup.root
+    if why:
+        summary["skipped"]["BLiMP"] = why
+        console.print(f"[yellow]BLiMP skipped: {escape(why)}[/]")
     if data_root is not None:
         t1 = time.perf_counter()
         last = evaluate_run(run_dir, checkpoints=[names[-1]], tasks=["blimp"], data_root=data_root, **common)
@@ -66,6 +76,8 @@ def stage_evaluate(ctx: Any) -> None:
         if rest:
             _merge(blimp, last)
         _merge(results, blimp)
+        summary["scored"]["blimp"] = (f"{len(subset)} of {len(names)} checkpoints (BLiMP fast from {data_root}, "
+                                      f"found through {lookup.source})")
         results["checkpoints"] = {n: results["checkpoints"][n] for n in names}
     res_path, off_path = write_outputs(results, out_dir)
     ctx.state["results_json"] = str(res_path)

@@ -19,6 +19,8 @@ Rules (stated once, applied everywhere):
   replacement (the same resample for every submission, hence paired); a task with no sub-task rows but
   a stored interval varies as a normal with that interval; otherwise it is held fixed. 95 % percentile
   interval.
+- Baselines (meta {"baseline": true}: set by the organizers for the official baselines, by `seed-demo` for
+  its own) are ranked like every entry and marked BASELINE.
 - Flagged entries are not ranked (rank shown as empty), nor are entries with no score for any board
   task (`unscored`, e.g. an interaction run whose student is a reference-game model, not an LM), nor
   SYNTHETIC or SCALED entries on a board that has real ones (`demo_unranked`); everything else is.
@@ -109,6 +111,8 @@ def score_board(subs: pd.DataFrame, latest: pd.DataFrame, flags: pd.DataFrame, *
     out["complete"] = out["missing"].eq("") if n else []
     if "scaled" not in out:
         out["scaled"] = [is_scaled(m) for m in out["meta"]] if "meta" in out else False
+    if "baseline" not in out:
+        out["baseline"] = False
     out["flags"] = flag_text.to_numpy()
     out["flagged"] = flagged
     out["unscored"] = wide.reindex(columns=list(tl.all)).isna().all(axis=1).to_numpy() if n else []

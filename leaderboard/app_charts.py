@@ -27,10 +27,48 @@ def _macro_curve(cur: pd.DataFrame, tasks: tuple[str, ...]) -> pd.DataFrame:
     return g
 
 
-def _task_chart(alt: object, part: pd.DataFrame, task: str, domain: list[str]) -> object:
-    """One task's curves, as wide as its column (on a narrow screen the columns stack)."""
+def reference_lines(task: str, b: dict) -> pd.DataFrame:
+    """The horizontal lines drawn on a task's curves: its chance level (task registry; the macro's is the
+    mean of its tasks' chance levels) and each baseline entry's final score on it. Columns: value, label,
+    kind ("chance" or "baseline")."""
+    from babylm.leaderboard.app_widgets import label as entry_label
+    from babylm.leaderboard.board_tasks import task_info
+
+    rows = []
+    if task == MACRO_CURVE:
+        chances = [task_info(t).chance for t in b["macro_tasks"]]
+        chance = sum(chances) / len(chances) if chances and None not in chances else None
+    else:
+        chance = task_info(task).chance
+    if chance is not None:
+        rows.append({"value": float(chance), "label": f"chance ({chance:g})", "kind": "chance"})
+    frame = b["frame"]
+    col = "macro" if task == MACRO_CURVE else task
+    if "baseline" in frame and col in frame:
+        for _, r in frame[frame["baseline"].astype(bool) & frame[col].notna() & ~frame["unscored"].astype(bool)].iterrows():
+            rows.append({"value": float(r[col]), "label": f"baseline: {entry_label(r)}", "kind": "baseline"})
+    return pd.DataFrame(rows, columns=["value", "label", "kind"])
+
+
+def _task_chart(alt: object, part: pd.DataFrame, task: str, domain: list[str], refs: pd.DataFrame) -> object:
+    """One task's curves with its chance and baseline lines, as wide as its column (on a narrow screen
+    the columns stack)."""
+    from babylm.leaderboard.app_ranking import task_label
+
+    lines = _curve_lines(alt, part, task_label(task) if task != MACRO_CURVE else "macro", domain)
+    if refs.empty:
+        return lines
+    rules = alt.Chart(refs).mark_rule(strokeWidth=1.5).encode(
+        y="value:Q",
+        strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(domain=["chance", "baseline"], range=[[2, 2], [6, 3]]),
+                                  legend=None),
+        color=alt.value("#888888"), tooltip=["label", alt.Tooltip("value:Q", format=".4f")])
+    return alt.layer(lines, rules).properties(height=230)
+
+
+def _curve_lines(alt: object, part: pd.DataFrame, title: str, domain: list[str]) -> object:
     return (
-        alt.Chart(part, title=task)
+        alt.Chart(part, title=title)
         .mark_line(point=True)
         .encode(
             x=alt.X("words_seen:Q", scale=alt.Scale(type="log"), title="words seen (log)",
@@ -49,8 +87,9 @@ def page_curves(url: str, token: str, edition: int, track: str, b: dict, view: p
     import altair as alt  # only the chart pages pay for importing it
 
     st.title(f"Learning curves · {edition} / {track}")
-    st.caption("Score per task at each checkpoint, against words seen (log axis). AoA is computed across all "
-               "checkpoints and so has no curve.")
+    st.caption("Score per task at each checkpoint, against words seen (log axis). Dotted grey line: the task's "
+               "chance level (task registry); dashed grey lines: the baseline entries' final scores. AoA is "
+               "computed across all checkpoints and so has no curve.")
     if view.empty:
         st.info("No entries match the filters.")
         return
@@ -69,7 +108,10 @@ def page_curves(url: str, token: str, edition: int, track: str, b: dict, view: p
     extra = sorted(set(cur["task"]) - set(b["tasks"]) - {MACRO_CURVE, "aoa"})
     task_opts = [MACRO_CURVE] + [t for t in b["tasks"] if t != "aoa"] + extra
     have = [t for t in task_opts if t in set(cur["task"])]
-    tasks = st.multiselect("Tasks", task_opts, default=have[:4] or task_opts[:4], key="curve_tasks")
+    from babylm.leaderboard.app_ranking import task_label
+
+    tasks = st.multiselect("Tasks", task_opts, default=have[:4] or task_opts[:4], key="curve_tasks",
+                           format_func=lambda t: t if t == MACRO_CURVE else f"{task_label(t)} ({t})")
     st.caption(macro_definition(b) + " On this page the macro is drawn only at checkpoints that have all of "
                "its tasks.")
     if not tasks:
@@ -87,7 +129,8 @@ def page_curves(url: str, token: str, edition: int, track: str, b: dict, view: p
     for i in range(0, len(shown), 2):
         cols = st.columns(2)
         for col, task in zip(cols, shown[i:i + 2], strict=False):
-            col.altair_chart(_task_chart(alt, cur[cur["task"] == task], task, domain), width="stretch")
+            col.altair_chart(_task_chart(alt, cur[cur["task"] == task], task, domain, reference_lines(task, b)),
+                             width="stretch")
     downloads(cur.drop(columns=["entry"]), f"curves_{edition}_{track}", "curves")
 
 

@@ -1,9 +1,11 @@
 """The leaderboard app: the sidebar (board, page, filters) and the pages it routes to.
 
 Pages: Ranking (`app_ranking`), Learning curves and Score vs FLOPs (`app_charts`), Submission
-(`app_submission`). Navigation lives in the sidebar and in the URL
-(`?page=curves&edition=2025&track=strict-small&id=…`), so every view can be linked to (and
-screenshotted by the browser test). The filters sit at the top of the page, not in the sidebar, so a
+(`app_submission`), About (`app_about`: rules, ranking and intervals, how to submit, how to cite).
+Navigation lives in the sidebar and in the URL (`?page=curves&edition=2025&track=strict-small&id=…`),
+and so does every filter (the search box `q`, `f_backend`, `f_size`, `f_flagged`, `f_synth`,
+`f_scaled`; the ranking's `cols` and `all_rows`), so every view can be linked to (and screenshotted by
+the browser test). The search box and the filters sit at the top of the page, not in the sidebar, so a
 narrow screen (where the sidebar starts collapsed) still reaches them.
 
 Every user string (team, model, flag reason, note) goes to the page as plain text: through a table
@@ -17,14 +19,18 @@ import streamlit as st
 
 from babylm.leaderboard import aggregate as ag
 from babylm.leaderboard import app_data as data
+from babylm.leaderboard.app_about import page_about
 from babylm.leaderboard.app_charts import page_curves, page_flops
+from babylm.leaderboard.app_console import console_enabled, page_console
 from babylm.leaderboard.app_ranking import page_ranking
 from babylm.leaderboard.app_submission import page_submission
 from babylm.leaderboard.app_widgets import SYNTH_BANNER, plain, query
 
-PAGES = {"ranking": "Ranking", "curves": "Learning curves", "flops": "Score vs FLOPs", "submission": "Submission"}
+PAGES = {"ranking": "Ranking", "curves": "Learning curves", "flops": "Score vs FLOPs", "submission": "Submission",
+         "about": "About", "console": "Organizer console"}  # listed only when an organizer password is configured
 MAIN_TRACKS = ("strict", "strict-small")  # the headline boards of every edition so far
-RENDER = {"ranking": page_ranking, "curves": page_curves, "flops": page_flops, "submission": page_submission}
+RENDER = {"ranking": page_ranking, "curves": page_curves, "flops": page_flops, "submission": page_submission,
+          "about": page_about, "console": page_console}
 
 
 def main() -> None:
@@ -71,7 +77,7 @@ def _choose_board(boards: list[tuple[int, str]]) -> tuple[int, str, str]:
     q_tr = query("track")
     default = tracks.index(q_tr) if q_tr in tracks else tracks.index(main_track(tracks))
     track = st.sidebar.selectbox("Track", tracks, index=default, key="track")
-    keys = list(PAGES)
+    keys = [k for k in PAGES if k != "console" or console_enabled()]  # no password, no console page
     q_page = query("page", "ranking")
     page = st.sidebar.radio("Page", keys, format_func=PAGES.get,
                             index=keys.index(q_page) if q_page in keys else 0, key="page")
@@ -90,18 +96,24 @@ def _filtered(frame: pd.DataFrame) -> pd.DataFrame:
     an empty board."""
     synth = frame["synthetic"].astype(bool) | frame["scaled"].astype(bool)
     only_demo = bool(len(frame)) and bool(synth.all())
+    # every filter lives in the URL (bind="query-params"), so a filtered view can be linked to
+    bind = {"bind": "query-params"}
+    search = st.text_input("Search team or model", key="q", placeholder="team, model or submission id", max_chars=200,
+                           **bind)
     with st.expander("Filters", expanded=False):
         c1, c2 = st.columns(2)
         backends = sorted(frame["backend"].unique())
-        sel_backends = c1.multiselect("Backend", backends, default=[], key="f_backend", placeholder="all backends")
+        sel_backends = c1.multiselect("Backend", backends, default=[], key="f_backend", placeholder="all backends",
+                                      **bind)
         sizes = [s for s, _, _ in ag.SIZE_BUCKETS] + ["unknown"]
         sizes = [s for s in sizes if s in set(frame["size"])]
-        sel_sizes = c2.multiselect("Model size (parameters)", sizes, default=[], key="f_size", placeholder="all sizes")
+        sel_sizes = c2.multiselect("Model size (parameters)", sizes, default=[], key="f_size", placeholder="all sizes",
+                                   **bind)
         c3, c4, c5 = st.columns(3)
-        show_flagged = c3.toggle("Show flagged entries", value=False, key="f_flagged")
+        show_flagged = c3.toggle("Show flagged entries", value=False, key="f_flagged", **bind)
         show_synth = c4.toggle("Show synthetic entries", value=only_demo, key="f_synth",
-                               help="made by `babylm leaderboard seed-demo`: not real models")
+                               help="made by `babylm leaderboard seed-demo`: not real models", **bind)
         show_scaled = c5.toggle("Show SCALED runs", value=only_demo, key="f_scaled",
-                                help="budgets and schedule shrunk for a demo: not valid entries")
+                                help="budgets and schedule shrunk for a demo: not valid entries", **bind)
     return ag.apply_filters(frame, backends=sel_backends, sizes=sel_sizes, show_flagged=show_flagged,
-                            show_synthetic=show_synth, show_scaled=show_scaled)
+                            show_synthetic=show_synth, show_scaled=show_scaled, search=search or "")

@@ -1,4 +1,10 @@
-"""The Ranking page: the board as a table, with intervals, links to each entry and downloads."""
+"""The Ranking page: the board as a table, with intervals, links to each entry and downloads.
+
+Column presets (`?cols=linguistic|human-likeness|efficiency`) choose which score columns are shown; rank,
+flags, team and model stay pinned on the left. The first `FIRST_ROWS` rows are shown unless all are asked
+for (`?all_rows=true`): the grid stays light on a 1,000-entry board, and the downloads always hold every
+row the filters keep. Flagged rows are tinted red and baseline rows blue.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,25 @@ import pandas as pd
 import streamlit as st
 
 from babylm.leaderboard import aggregate as ag
-from babylm.leaderboard.app_widgets import DASH, downloads
+from babylm.leaderboard.app_widgets import DASH, downloads, utc_text
 from babylm.leaderboard.board_tasks import board_scale, task_info
-from babylm.leaderboard.views import marks
+from babylm.leaderboard.views import LINK_FIELDS, marks
 from babylm.output import strip_control
+
+FIRST_ROWS = 100
+PRESETS = ("all", "linguistic", "human-likeness", "efficiency")
+PINNED = ("rank", "flags", "team", "model")
+LINK_COLUMNS = {"model_card_url": "model card", "paper_url": "paper", "code_url": "code"}
+FLAGGED_BG, BASELINE_BG = "background-color: rgba(255, 75, 75, 0.16)", "background-color: rgba(28, 131, 225, 0.12)"
+
+
+def task_label(task: str) -> str:
+    """A task's column header: the registry description's name part ("BLiMP supplement"), with the unit
+    when it is not an accuracy ("Reading (ΔR² ×100)"); the task id for a task no registry knows."""
+    info = task_info(task)
+    name = info.description.split(":", 1)[0].strip() if ":" in info.description else ""
+    name = name if 0 < len(name) <= 32 else task
+    return f"{name} ({info.unit})" if info.unit and info.unit != "accuracy" else name
 
 
 def _num(x: object, digits: int = 3) -> str:
@@ -44,13 +65,14 @@ def export_table(view: pd.DataFrame, tasks: tuple[str, ...]) -> pd.DataFrame:
     unscored = view["unscored"].to_numpy(dtype=bool)
     no_ci = unscored | (view["macro_low"] == view["macro_high"]).to_numpy()
     t = pd.DataFrame({
-        "rank": view["rank"].astype("Int64").to_numpy(),
+        "rank": view["rank"].astype("Int64").array,  # nullable integers: 1, 2, ... and empty (not 1.0)
         "same_as_above": view["same_as_above"].astype(bool).to_numpy(),
         "rank_range": view["rank_range"].to_numpy(),
         "team": view["team"].to_numpy(), "model": view["model"].to_numpy(),
         "submission_id": view["submission_id"].to_numpy(),
         "synthetic": view["synthetic"].astype(bool).to_numpy(), "scaled": view["scaled"].astype(bool).to_numpy(),
-        "tasks_scored": view["n_scored"].to_numpy(), "tasks_required": view["n_required"].to_numpy(),
+        "baseline": view["baseline"].astype(bool).to_numpy() if "baseline" in view else False,
+        "tasks_scored": view["n_scored"].astype("Int64").array, "tasks_required": view["n_required"].to_numpy(),
         "macro": np.where(unscored, np.nan, view["macro"].to_numpy(dtype=float)),
         "ci_low": np.where(no_ci, np.nan, view["macro_low"].to_numpy(dtype=float)),
         "ci_high": np.where(no_ci, np.nan, view["macro_high"].to_numpy(dtype=float)),
@@ -60,6 +82,9 @@ def export_table(view: pd.DataFrame, tasks: tuple[str, ...]) -> pd.DataFrame:
     t["human_likeness"] = np.where(unscored, np.nan, view["human_likeness"].to_numpy(dtype=float))
     for col in ("n_params", "train_flops", "words_seen", "backend", "flags", "missing"):
         t[col] = view[col].to_numpy()
+    for col in ("created", "scored", *LINK_FIELDS):
+        if col in view:
+            t["submitted" if col == "created" else col] = view[col].to_numpy()
     return t
 
 
@@ -70,6 +95,7 @@ def ranking_table(view: pd.DataFrame, tasks: tuple[str, ...]) -> pd.DataFrame:
     unscored = view["unscored"].to_numpy(dtype=bool)
     t = pd.DataFrame({
         "rank": [_rank_text(r) for r in rows],
+        "flags": [strip_control(x) for x in view["flags"]],
         "rank range": view["rank_range"].replace("", DASH).to_numpy(),
         "team": [strip_control(x) for x in view["team"]],
         "model": [strip_control(x) for x in view["model"]],
@@ -86,10 +112,19 @@ def ranking_table(view: pd.DataFrame, tasks: tuple[str, ...]) -> pd.DataFrame:
     t["training PFLOPs"] = view["train_flops"].to_numpy(dtype=float) / 1e15
     t["words seen"] = view["words_seen"].to_numpy()
     t["backend"] = view["backend"].to_numpy()
-    t["flags"] = [strip_control(x) for x in view["flags"]]
     t["missing"] = view["missing"].to_numpy()
+    for field, name in LINK_COLUMNS.items():  # http(s) URLs only (views.http_url), shown as link cells
+        t[name] = view[field].to_numpy() if field in view else None
+    t["submitted"] = _dates(view, "created")
+    t["scored"] = _dates(view, "scored")
     t["submission"] = view["submission_id"].to_numpy()
     return t
+
+
+def _dates(view: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in view:
+        return np.full(len(view), None, dtype=object)
+    return pd.to_datetime(view[col], utc=True).dt.tz_localize(None).to_numpy()
 
 
 def _with_links(table: pd.DataFrame, edition: int, track: str) -> pd.DataFrame:
@@ -103,21 +138,55 @@ def _with_links(table: pd.DataFrame, edition: int, track: str) -> pd.DataFrame:
 
 def _column_config(tasks: tuple[str, ...]) -> dict:
     cfg = {
-        "rank": st.column_config.TextColumn("rank", help="≈ = not distinguishable from the entry above", width="small"),
+        "rank": st.column_config.TextColumn("rank", help="≈ = not distinguishable from the entry above", width="small",
+                                            pinned=True),
+        "flags": st.column_config.TextColumn(help="why the organizers flagged the entry (flagged rows are tinted "
+                                             "red and not ranked)", pinned=True),
+        "team": st.column_config.TextColumn(pinned=True),
+        "model": st.column_config.TextColumn(pinned=True),
+        "model card": st.column_config.LinkColumn(help="the fact sheet's model_card_url", display_text="model card"),
+        "paper": st.column_config.LinkColumn(help="the fact sheet's paper_url", display_text="paper"),
+        "code": st.column_config.LinkColumn(help="the fact sheet's code_url", display_text="code"),
+        "submitted": st.column_config.DatetimeColumn(format="YYYY-MM-DD", help="when the entry was first stored (UTC)"),
+        "scored": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm",
+                                                  help="when its newest score was stored (UTC)"),
         "macro": st.column_config.TextColumn(help="mean of the macro tasks (see the definition above)"),
         "human-likeness": st.column_config.TextColumn(help="its own score, never part of the macro"),
         "parameters": st.column_config.NumberColumn(format="compact"),
         "training PFLOPs": st.column_config.NumberColumn(format="%.4g", help="training FLOPs / 1e15"),
         "words seen": st.column_config.NumberColumn(format="compact"),
         "submission": st.column_config.TextColumn(help="open it on the Submission page"),
-        "marks": st.column_config.TextColumn(help="SYNTHETIC: made by seed-demo; SCALED: budgets shrunk for a demo; "
+        "marks": st.column_config.TextColumn(help="BASELINE: an official (or seeded) baseline, ranked like any entry; "
+                                             "SYNTHETIC: made by seed-demo; SCALED: budgets shrunk for a demo; "
                                              "k of n tasks: incomplete, ranked after complete entries"),
         "macro 95% CI": st.column_config.TextColumn(help="paired bootstrap, 95 % percentile interval"),
         "open": st.column_config.LinkColumn(help="the entry's Submission page", display_text="details", width="small"),
     }
-    for task in tasks:  # the task registry's description, unit and chance level as the column's tooltip
-        cfg[task] = st.column_config.TextColumn(help=(task_info(task).help or "") + f"; {DASH}: no score stored")
+    for task in tasks:  # the task registry's name, description, unit and chance level: header and tooltip
+        cfg[task] = st.column_config.TextColumn(task_label(task),
+                                                help=(task_info(task).help or "") + f"; {DASH}: no score stored")
     return cfg
+
+
+def preset_columns(preset: str, b: dict, columns: list[str]) -> list[str]:
+    """The table's columns for a preset: the pinned ones, then the preset's scores (all: every column)."""
+    lead = [*PINNED, "marks", "open"]
+    body = {
+        "linguistic": ["macro", "macro 95% CI", "rank range", *b["linguistic"]],
+        "human-likeness": ["human-likeness", *b["human"]],
+        "efficiency": ["macro", "parameters", "training PFLOPs", "words seen", "backend"],
+    }.get(preset)
+    keep = lead + (body if body is not None else [c for c in columns if c not in lead])
+    return [c for c in dict.fromkeys(keep) if c in columns]
+
+
+def _styled(table: pd.DataFrame, flagged: np.ndarray, baseline: np.ndarray) -> Any:
+    """The table with flagged rows tinted red and baseline rows blue (a plain frame when neither is shown:
+    a Styler costs ~0.7 s per 1,000 rows)."""
+    if not (flagged.any() or baseline.any()):
+        return table
+    tint = np.where(flagged, FLAGGED_BG, np.where(baseline, BASELINE_BG, ""))
+    return table.style.apply(lambda row: [tint[table.index.get_loc(row.name)]] * len(row), axis=1)
 
 
 def _scaled(tasks: tuple[str, ...]) -> str:
@@ -139,16 +208,32 @@ def page_ranking(url: str, token: str, edition: int, track: str, b: dict, view: 
         macro_definition(b) + " Human-likeness (mean of " + _scaled(b["human"]) + ") is its own score. "
         "Order: " + " > ".join(ag.TIE_BREAKS) + ". '≈': the paired bootstrap cannot tell this entry from the "
         f"one above; 'rank range': ranks possible given 95 % intervals. {DASH}: no score (or no interval) "
-        "stored. Flagged entries are not ranked."
+        "stored. Flagged entries are not ranked. How it all works: the About page."
     )
+    st.caption(f"Last updated {utc_text(b.get('last_updated'))} · store revision {token.rsplit('#', 1)[-1]}")
     if view.empty:
         hidden = len(b["frame"])
-        st.info(f"No entries match the filters ({hidden} on this board): open Filters above to show flagged, "
-                "synthetic or SCALED entries, or clear the backend and size choices.")
+        st.info(f"No entries match the filters ({hidden} on this board): clear the search box, or open Filters "
+                "above to show flagged, synthetic or SCALED entries, or clear the backend and size choices.")
         return
-    table = ranking_table(view, b["tasks"])
-    st.dataframe(_with_links(table, edition, track), column_config=_column_config(b["tasks"]), hide_index=True,
-                 key="ranking_table", height=min(36 * (len(table) + 1), 720))
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    preset = c1.segmented_control("Columns", PRESETS, default="all", key="cols", bind="query-params") or "all"
+    many = len(view) > FIRST_ROWS
+    all_rows = c2.toggle(f"Show all {len(view)} rows", value=False, key="all_rows", bind="query-params",
+                         disabled=not many, help=f"the first {FIRST_ROWS} are shown by default")
+    shown = view if all_rows or not many else view.head(FIRST_ROWS)
+    table = _with_links(ranking_table(shown, b["tasks"]), edition, track)
+    table = table[preset_columns(preset, b, list(table.columns))]
+    links = [c for c in LINK_COLUMNS.values() if c in table.columns]
+    if links and not table[links].notna().to_numpy().any():
+        table = table.drop(columns=links)  # no shown entry has links: no empty columns
+    flagged = shown["flagged"].to_numpy(dtype=bool)
+    baseline = shown["baseline"].to_numpy(dtype=bool) if "baseline" in shown else np.zeros(len(shown), dtype=bool)
+    st.dataframe(_styled(table.reset_index(drop=True), flagged, baseline), column_config=_column_config(b["tasks"]),
+                 hide_index=True, key="ranking_table", height=min(36 * (len(table) + 1), 720))
+    if len(shown) < len(view):
+        st.caption(f"Showing the first {len(shown)} of {len(view)} entries (switch on 'Show all rows' for the rest; "
+                   "the downloads hold all of them).")
     for note in b["notes"][1:]:
         st.caption(note)
-    downloads(export_table(view, b["tasks"]), f"ranking_{edition}_{track}", "ranking")
+    downloads(lambda: export_table(view, b["tasks"]), f"ranking_{edition}_{track}", "ranking")

@@ -12,7 +12,8 @@ import streamlit as st
 from babylm.leaderboard import aggregate as ag
 from babylm.leaderboard import app_data as data
 from babylm.leaderboard.app_ranking import macro_definition
-from babylm.leaderboard.app_widgets import DASH, field_table, fmt, label, mark_prefix, plain, query
+from babylm.leaderboard.app_widgets import DASH, field_table, fmt, label, mark_prefix, plain, query, utc_text
+from babylm.leaderboard.views import http_url
 
 
 def _pick(frame: pd.DataFrame, view: pd.DataFrame) -> str:
@@ -58,6 +59,8 @@ def page_submission(url: str, token: str, edition: int, track: str, b: dict, vie
 
 def _header(row: dict, rank_row: Any, meta: dict) -> None:
     st.title(plain(f"{mark_prefix(rank_row)}{row['team']} / {row['model']}"))
+    if rank_row.get("baseline"):
+        st.info("BASELINE: an official (or seeded) baseline, ranked like every entry.")
     if row["synthetic"]:
         st.warning(plain(meta.get("synthetic_note", "Synthetic entry: not a real result.")))
     if ag.is_scaled(meta):
@@ -91,7 +94,15 @@ def _fact_sheet(sid: str, row: dict, meta: dict) -> None:
     if teacher:  # what the scorer stores under meta["teacher"] (the fact sheet's teacher, validated)
         facts |= {"teacher parameters": teacher.get("n_params"), "teacher words": teacher.get("words")}
     facts |= {k: v for k, v in (meta.get("fact_sheet") or {}).items() if k != "teacher"}
+    facts |= {"submitted": utc_text(row.get("created")), "last changed": utc_text(row.get("updated"))}
     st.dataframe(field_table(facts), hide_index=True, key="sub_facts")
+    links = {name: http_url((meta.get("fact_sheet") or {}).get(field)) for field, name in
+             (("model_card_url", "Model card"), ("paper_url", "Paper"), ("code_url", "Code"))}
+    links = {k: v for k, v in links.items() if v}
+    if links:  # buttons, never Markdown: the URL cannot smuggle formatting or a script
+        cols = st.columns(len(links))
+        for col, (name, link) in zip(cols, links.items(), strict=True):
+            col.link_button(name, link)
 
 
 def _budgets(meta: dict) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ SYNTH_BANNER = ("This board holds SYNTHETIC entries (made by `babylm leaderboard
                 "(budgets shrunk for a demo): they are marked as such and are not real results.")
 SYNTH_MARK = "[synthetic] "
 SCALED_MARK = "[SCALED] "
+BASELINE_MARK = "[baseline] "
 DASH = "—"
 # CommonMark lets a backslash escape any ASCII punctuation; Streamlit's own syntax (:red[..], :emoji:,
 # $latex$) is punctuation too, so escaping all of it leaves nothing but literal text.
@@ -36,11 +38,13 @@ def plain(text: object) -> str:
 
 
 def mark_prefix(row: Any) -> str:
-    return (SYNTH_MARK if row.get("synthetic") else "") + (SCALED_MARK if row.get("scaled") else "")
+    return ((BASELINE_MARK if row.get("baseline") else "") + (SYNTH_MARK if row.get("synthetic") else "")
+            + (SCALED_MARK if row.get("scaled") else ""))
 
 
 def label(row: Any) -> str:
-    """How an entry is named in pickers and charts (plain text): [synthetic] [SCALED] team / model (id)."""
+    """How an entry is named in pickers and charts (plain text): [baseline] [synthetic] [SCALED] team / model
+    (id)."""
     return strip_control(f"{mark_prefix(row)}{row['team']} / {row['model']} ({row['submission_id']})")
 
 
@@ -50,12 +54,24 @@ def query(name: str, default: str | None = None) -> str | None:
     return v if v else default
 
 
-def downloads(df: pd.DataFrame, stem: str, key: str) -> None:
-    """CSV and JSON download buttons for `df`."""
+def downloads(df: pd.DataFrame | Callable[[], pd.DataFrame], stem: str, key: str) -> None:
+    """CSV and JSON download buttons for `df` (a frame, or a function making it: then the file is made
+    only when a visitor clicks, and the page neither computes nor sends it on every run)."""
+    make = df if callable(df) else (lambda: df)
     c1, c2, _ = st.columns([2, 2, 5])
-    c1.download_button("Download CSV", df.to_csv(index=False).encode(), f"{stem}.csv", "text/csv", key=f"{key}_csv")
-    c2.download_button("Download JSON", df.to_json(orient="records", indent=1, date_format="iso").encode(),
-                       f"{stem}.json", "application/json", key=f"{key}_json")
+    c1.download_button("Download CSV", lambda: make().to_csv(index=False).encode(), f"{stem}.csv", "text/csv",
+                       key=f"{key}_csv", on_click="ignore")
+    c2.download_button("Download JSON", lambda: make().to_json(orient="records", indent=1, date_format="iso").encode(),
+                       f"{stem}.json", "application/json", key=f"{key}_json", on_click="ignore")
+
+
+def utc_text(t: Any) -> str:
+    """A timestamp as people read it: "2026-12-08 00:05 UTC" ("—" for none)."""
+    if t is None or (isinstance(t, float) and np.isnan(t)) or pd.isna(t):
+        return "—"
+    ts = pd.Timestamp(t)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def show(v: Any) -> str:

@@ -1,6 +1,9 @@
 """A realistic synthetic field for trying the app: clearly marked synthetic, never mistaken for results.
 
-Every entry has `synthetic=True`, a `synth-` id, and a fact sheet that says it was generated. Scores
+Every entry has `synthetic=True`, a `synth-` id, and a fact sheet that says it was generated. The first
+`baselines` entries are the field's baselines (team "BabyLM baseline", meta {"baseline": true}, paper and
+code links in the fact sheet), so the app's baseline marks, baseline lines and link columns have
+something to show. Scores
 follow saturating learning curves in log words seen from each task's chance level towards an entry-
 specific ceiling, with sub-task spread and checkpoint noise, so curves, intervals and ties look real.
 """
@@ -45,6 +48,10 @@ SYNTH_TASKS: dict[str, SynthTask] = {
     "wug_past": SynthTask("spearman", 0.0, 0.5),
 }
 
+# the BabyLM 2025 call for papers and evaluation pipeline: what a seeded baseline links to
+BASELINE_LINKS = {"paper_url": "https://arxiv.org/abs/2502.10645",
+                  "code_url": "https://github.com/babylm/evaluation-pipeline-2025"}
+
 _TEAMS = ("Aardvark", "Bonobo", "Capybara", "Dingo", "Echidna", "Fennec", "Gecko", "Heron", "Ibis", "Jackal",
           "Kestrel", "Lemur", "Marmot", "Narwhal", "Ocelot", "Pangolin", "Quokka", "Raven", "Stoat", "Tapir")
 _ARCHS = (("gpt2", "causal"), ("llama", "causal"), ("mamba", "causal"), ("bert", "mlm"),
@@ -54,7 +61,7 @@ _ARCHS = (("gpt2", "causal"), ("llama", "causal"), ("mamba", "causal"), ("bert",
 def seed_demo(
     store: Store, n: int = 40, *, edition: int = 2025, track: str = "strict-small", seed: int = 0,
     every_task_every_checkpoint: bool = False, with_subtasks: bool = True, subtasks_final_only: bool = False,
-    flag_every: int = 13,
+    flag_every: int = 13, baselines: int = 2,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
     """Write `n` synthetic submissions with every checkpoint of the track's schedule into `store`.
@@ -73,7 +80,9 @@ def seed_demo(
     rows_written = 0
     for i in range(n):
         arch, backend = _ARCHS[int(rng.integers(len(_ARCHS)))]
-        team = f"{_TEAMS[i % len(_TEAMS)]}{'' if i < len(_TEAMS) else f'-{i // len(_TEAMS) + 1}'}"
+        baseline = i < baselines
+        team = "BabyLM baseline" if baseline else \
+            f"{_TEAMS[i % len(_TEAMS)]}{'' if i < len(_TEAMS) else f'-{i // len(_TEAMS) + 1}'}"
         n_params = int(10 ** rng.uniform(6.5, 9.2))
         quality = float(rng.beta(2.5, 2.0))  # where between chance and `best` this entry ends
         speed = float(rng.uniform(-0.6, 0.6))  # earlier or later rise of its curves (decades of words)
@@ -95,6 +104,9 @@ def seed_demo(
                                "words_seen": last_words, "train_flops": flops_per_word * last_words,
                                "chain": "verified (synthetic)"},
         }
+        if baseline:
+            meta["baseline"] = True
+            meta["fact_sheet"] |= BASELINE_LINKS
         if tr.student_generation_cap or i % 5 == 0:
             rounds = 8
             meta["interaction"] = {

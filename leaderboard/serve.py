@@ -102,7 +102,8 @@ def start_app(store_url: str, *, host: str = "127.0.0.1", port: int | None = Non
     port = free_port(host) if port is None else port
     if port_in_use(host, port):
         raise BabyLMError(f"port {port} on {host} is already in use", "pick another with --port")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP_PATH), "--server.port", str(port),
+    # app_launch = `streamlit run` that scores the landing board while the server starts (a fast first visit)
+    cmd = [sys.executable, "-m", "babylm.leaderboard.app_launch", str(APP_PATH), "--server.port", str(port),
            "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--global.developmentMode", "false",
            "--client.toolbarMode", "viewer",  # no Deploy button or developer menu for visitors

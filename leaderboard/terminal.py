@@ -17,12 +17,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def load_board(store: Store, edition: int, track: str) -> Board:
-    from babylm.leaderboard.aggregate import is_scaled, score_board
+    from babylm.leaderboard.aggregate import score_board
+    from babylm.leaderboard.board_tasks import split_board
+    from babylm.leaderboard.views import entry_columns
 
-    subs = store.submissions_frame(edition, track, with_meta=True)
-    subs["scaled"] = [is_scaled(m) for m in subs["meta"]] if len(subs) else []
-    subs = subs.drop(columns=["meta"])
-    return score_board(subs, store.latest_frame(edition=edition, track=track),
+    stored, _lang = split_board(track)  # 'multilingual@nl': the track's entries on the Dutch board
+    subs = entry_columns(store.submissions_frame(edition, stored, with_meta=True))  # scaled, baseline, links
+    return score_board(subs, store.latest_frame(edition=edition, track=stored),
                        store.flags_frame(list(subs["submission_id"])), edition=edition, track=track)
 
 

@@ -39,9 +39,64 @@ def is_scaled(meta: Any) -> bool:
     return isinstance(meta, dict) and str(meta.get("scale") or "1") != "1"
 
 
+LINK_FIELDS = ("model_card_url", "paper_url", "code_url")  # optional fact-sheet fields, http(s) only
+
+
+def is_baseline(meta: Any) -> bool:
+    """An official or seeded baseline: the submission's meta says {"baseline": true} (set by the organizers
+    when they score a baseline bundle, by `seed-demo` for its baselines). Baselines are ranked like any
+    entry and marked BASELINE everywhere."""
+    return isinstance(meta, dict) and meta.get("baseline") is True
+
+
+def http_url(value: Any) -> str | None:
+    """`value` when it is an http(s) URL with a host and no whitespace or control characters, else None
+    (a link is only ever shown through a link column or button, never through Markdown)."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str) or len(value) > 2000 or any(c.isspace() or ord(c) < 32 for c in value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    return value if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def entry_columns(subs: pd.DataFrame) -> pd.DataFrame:
+    """The per-entry facts the board shows from each submission's meta (scaled, baseline, the fact sheet's
+    model card / paper / code links), with the meta column itself dropped."""
+    if "meta" not in subs:
+        return subs
+    metas = list(subs["meta"])
+    out = subs.drop(columns=["meta"])
+    out["scaled"] = [is_scaled(m) for m in metas]
+    out["baseline"] = [is_baseline(m) for m in metas]
+    for f in LINK_FIELDS:
+        out[f] = [http_url((m.get("fact_sheet") or {}).get(f)) if isinstance(m, dict)
+                  and isinstance(m.get("fact_sheet"), dict) else None for m in metas]
+    return out
+
+
+def search_mask(frame: pd.DataFrame, text: str) -> np.ndarray:
+    """Rows whose team, model or submission id contains `text` (case-insensitive, literal; blank: all)."""
+    import numpy as np
+
+    words = text.strip().casefold().split()
+    m = np.ones(len(frame), dtype=bool)
+    if not words:
+        return m
+    hay = (frame["team"].astype(str) + " / " + frame["model"].astype(str) + " " + frame["submission_id"].astype(str)
+           ).str.casefold()
+    for w in words:  # every word must match somewhere
+        m &= hay.str.contains(w, regex=False).to_numpy()
+    return m
+
+
 def marks(row: Any) -> str:
-    """What sets an entry apart from a complete, real, unflagged one: SYNTHETIC, SCALED, k of n tasks, flagged."""
-    out = []
+    """What sets an entry apart from a complete, real, unflagged one: BASELINE, SYNTHETIC, SCALED, k of n
+    tasks, flagged."""
+    out = ["BASELINE"] if row.get("baseline") else []
     if row.get("synthetic"):
         out.append("SYNTHETIC")
     if row.get("scaled"):
@@ -56,9 +111,10 @@ def marks(row: Any) -> str:
 
 
 def apply_filters(frame: pd.DataFrame, *, backends: list[str] | None = None, sizes: list[str] | None = None,
-                  show_flagged: bool = False, show_synthetic: bool = True, show_scaled: bool = True) -> pd.DataFrame:
+                  show_flagged: bool = False, show_synthetic: bool = True, show_scaled: bool = True,
+                  search: str = "") -> pd.DataFrame:
     """The rows a visitor asked for; ranks stay those of the whole board."""
-    m = frame.index == frame.index
+    m = search_mask(frame, search) if search else frame.index == frame.index
     if backends:
         m &= frame["backend"].isin(backends).to_numpy()
     if sizes:

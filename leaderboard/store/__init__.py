@@ -10,8 +10,13 @@ Besides the append-only `scores` table the store keeps `latest`: for each (submi
 metric) the row of the furthest checkpoint, maintained on write, so the ranking page reads a few rows
 per submission instead of every checkpoint.
 
+Every user string is checked on write (`limits`: the bundle's name rules and length limits). The
+organizers' actions (flag, unflag, annotate, withdraw, restore) are logged in `audit`; a withdrawn entry
+stays in the store and is left out of every public read.
+
 Modules: `schema` (tables, version, ScoreRow), `migrations/` (Alembic revisions, applied on open by
-`migrate`), `connection` (URLs, engine, transactions with retry and backoff), `retry`, `writes`, `reads`.
+`migrate`), `connection` (URLs, engine, transactions with retry and backoff), `retry`, `limits`,
+`writes`, `reads`.
 """
 
 from __future__ import annotations

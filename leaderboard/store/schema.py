@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Order key for a score row whose checkpoint is unknown to the store and whose name is not chck_<N>M:
 # results computed across all checkpoints (AoA) sort after every checkpoint.
@@ -31,21 +31,30 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# A score row's strings: printable (no control, format or line-separator characters), at most the column
+# width (limits.py checks the other user strings the same way).
+_TEXT = r"^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$"
+
+
+def _text(max_length: int, default: Any = ...) -> Any:
+    return Field(default, max_length=max_length, pattern=_TEXT)
+
+
 class ScoreRow(BaseModel):
     """One score: a task (subtask == "") or a sub-task of one checkpoint of one submission."""
 
-    submission_id: str
-    checkpoint: str
-    content_hash: str | None = None
-    task: str
-    subtask: str = ""
-    metric: str
+    submission_id: str = _text(200)
+    checkpoint: str = _text(100)
+    content_hash: str | None = _text(100, None)
+    task: str = _text(100)
+    subtask: str = _text(200, "")
+    metric: str = _text(50)
     value: float
     ci_low: float | None = None
     ci_high: float | None = None
-    task_version: str = "1"
-    scorer: str = ""  # backend + compat, e.g. "causal/babylm"
-    harness_version: str = ""
+    task_version: str = _text(50, "1")
+    scorer: str = _text(100, "")  # backend + compat, e.g. "causal/babylm"
+    harness_version: str = _text(50, "")
     created: datetime = Field(default_factory=utcnow)
 
 
@@ -107,6 +116,25 @@ def tables(sa: Any) -> tuple[Any, dict[str, Any]]:
             sa.Column("created", sa.DateTime(timezone=True), nullable=False),
             sa.UniqueConstraint("submission_id", "reason", "checkpoint", "task", name="uq_flags_key"),
         ),
+        "notes": sa.Table(  # organizers' annotations of an entry
+            "notes", md,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("submission_id", sa.String(200), nullable=False),
+            sa.Column("note", sa.Text, nullable=False),
+            sa.Column("by", sa.String(200), nullable=False),
+            sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+            sa.Index("ix_notes_submission", "submission_id"),
+        ),
+        "audit": sa.Table(  # every organizer action (flag, unflag, annotate, withdraw, restore), append-only
+            "audit", md,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("actor", sa.String(200), nullable=False),
+            sa.Column("action", sa.String(50), nullable=False),
+            sa.Column("submission_id", sa.String(200), nullable=False),
+            sa.Column("detail", sa.Text, nullable=False),
+            sa.Index("ix_audit_submission", "submission_id"),
+        ),
     }
     return md, t
 
@@ -127,6 +155,8 @@ def _submissions(sa: Any, md: Any) -> Any:
         sa.Column("meta", sa.JSON),
         sa.Column("validation_report", sa.JSON),
         sa.Column("synthetic", sa.Boolean, nullable=False, default=False),
+        # withdrawn by the organizers: kept in the store, left out of every public read
+        sa.Column("withdrawn", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
         sa.Column("created", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
         sa.Index("ix_submissions_board", "edition", "track"),

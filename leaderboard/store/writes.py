@@ -1,6 +1,9 @@
-"""The store's writes (the contract): submissions, checkpoints, scores, flags and validation reports.
+"""The store's writes (the contract): submissions, checkpoints, scores, flags and validation reports,
+and the organizers' actions (flag, unflag, annotate, withdraw, restore), each logged in `audit` in the
+same transaction.
 
-Every write is idempotent and bumps the revision counter only when a row changed.
+Every write is idempotent and bumps the revision counter only when a row changed. Every user string is
+checked first (limits.py): a name the store does not take is a BabyLMError, and nothing is written.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from babylm.errors import BabyLMError
+from babylm.leaderboard.store import limits
 from babylm.leaderboard.store.connection import StoreConnection
 from babylm.leaderboard.store.schema import LATEST_KEY, SCORE_KEY, ScoreRow, checkpoint_order_key, utcnow
 
@@ -22,7 +26,10 @@ class StoreWrites(StoreConnection):
         n_params: int | None = None, train_flops: float | None = None, words_seen: int | None = None,
         teacher: str | None = None, meta: dict | None = None, synthetic: bool = False,
     ) -> None:
-        """Create or update a submission's fact row (idempotent: same values, no change)."""
+        """Create or update a submission's fact row (idempotent: same values, no change). Refuses names the
+        store does not take (limits.py) with a BabyLMError."""
+        limits.check_submission(submission_id=submission_id, team=team, model=model, track=track, backend=backend,
+                                teacher=teacher)
         sa = self._sa
         tbl = self.t["submissions"]
         values = dict(team=team, model=model, edition=int(edition), track=track, backend=backend,
@@ -55,6 +62,9 @@ class StoreWrites(StoreConnection):
         """Several checkpoints ({name, words_seen, train_flops, content_hash}) in one transaction;
         returns how many rows were created or changed."""
         tbl = self.t["checkpoints"]
+        for c in checkpoints:
+            limits.check_text("checkpoint", c["name"])
+            limits.check_text("checkpoint", c.get("content_hash"), optional=True)
         wanted = {c["name"]: dict(words_seen=int(c["words_seen"]), train_flops=c.get("train_flops"),
                                   content_hash=c.get("content_hash")) for c in checkpoints}
         if not wanted:
@@ -90,7 +100,14 @@ class StoreWrites(StoreConnection):
 
     def add_scores(self, rows: Sequence[ScoreRow | dict]) -> int:
         """Insert score rows whose key is new; returns how many were inserted (re-adding is a no-op)."""
-        parsed = [r if isinstance(r, ScoreRow) else ScoreRow.model_validate(r) for r in rows]
+        from pydantic import ValidationError
+
+        try:
+            parsed = [r if isinstance(r, ScoreRow) else ScoreRow.model_validate(r) for r in rows]
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise BabyLMError(f"score row refused by the results store: {'.'.join(map(str, err['loc']))}: "
+                              f"{err['msg']}", limits.HINT) from None
         if not parsed:
             return 0
 
@@ -156,7 +173,9 @@ class StoreWrites(StoreConnection):
 
     def add_flag(self, *, submission_id: str, reason: str, by: str, checkpoint: str | None = None,
                  task: str | None = None) -> bool:
-        """Flag a submission (or one checkpoint/task of it); returns False when the flag already existed."""
+        """Flag a submission (or one checkpoint/task of it); returns False when the flag already existed.
+        A new flag is logged in `audit` (actor `by`)."""
+        limits.check_flag(reason=reason, by=by, checkpoint=checkpoint, task=task)
         flags = self.t["flags"]
 
         def run() -> bool:
@@ -169,10 +188,77 @@ class StoreWrites(StoreConnection):
                                                checkpoint=checkpoint or "", task=task or "",
                                                created=utcnow())]).all()
                 if new:
+                    self._audit(conn, by, "flag", submission_id, _flag_detail(reason, checkpoint, task))
                     self._bump(conn)
                 return bool(new)
 
         return bool(self._retry(run))
+
+    def remove_flags(self, submission_id: str, *, by: str, reason: str | None = None,
+                     checkpoint: str | None = None, task: str | None = None) -> int:
+        """Unflag: remove the submission's flags that match `reason`, `checkpoint` and `task` (None: any;
+        "" for checkpoint/task: the whole-submission flag). Returns how many went; each is audited."""
+        fl = self.t["flags"]
+
+        def body(conn: Any) -> int:
+            cond = fl.c.submission_id == submission_id
+            for col, v in (("reason", reason), ("checkpoint", checkpoint), ("task", task)):
+                if v is not None:
+                    cond = cond & (fl.c[col] == v)
+            gone = conn.execute(fl.delete().where(cond).returning(fl.c.reason, fl.c.checkpoint, fl.c.task)).all()
+            for r in sorted(gone, key=lambda r: tuple(map(str, r))):
+                self._audit(conn, by, "unflag", submission_id, _flag_detail(r.reason, r.checkpoint, r.task))
+            if gone:
+                self._bump(conn)
+            return len(gone)
+
+        return int(self._on_entry(submission_id, by, body))
+
+    def add_note(self, submission_id: str, note: str, *, by: str) -> None:
+        """Annotate an entry (organizers' notes: text, line breaks allowed, at most 2,000 characters)."""
+        limits.check_text("note", note, multiline=True)
+        notes = self.t["notes"]
+
+        def body(conn: Any) -> None:
+            conn.execute(notes.insert().values(submission_id=submission_id, note=note, by=by, created=utcnow()))
+            self._audit(conn, by, "annotate", submission_id, note)
+            self._bump(conn)
+
+        self._on_entry(submission_id, by, body)
+
+    def set_withdrawn(self, submission_id: str, withdrawn: bool, *, by: str, reason: str) -> bool:
+        """Withdraw an entry (it stays in the store, every public read leaves it out) or restore it.
+        Returns False when it already was in that state (nothing is logged then)."""
+        if withdrawn or reason:  # a withdrawal needs its reason; a restore may give one
+            limits.check_text("reason", reason, multiline=True)
+        tbl = self.t["submissions"]
+
+        def body(conn: Any) -> bool:
+            changed = conn.execute(tbl.update().where((tbl.c.submission_id == submission_id)
+                                                      & (tbl.c.withdrawn != bool(withdrawn)))
+                                   .values(withdrawn=bool(withdrawn), updated=utcnow())).rowcount
+            if changed:
+                self._audit(conn, by, "withdraw" if withdrawn else "restore", submission_id, reason)
+                self._bump(conn)
+            return bool(changed)
+
+        return bool(self._on_entry(submission_id, by, body))
+
+    def _on_entry(self, submission_id: str, by: str, body: Any) -> Any:
+        """An organizer's action: `by` checked, then `body(conn)` in a retried write transaction on an
+        entry that must exist."""
+        limits.check_text("by", by)
+
+        def run() -> Any:
+            with self._write() as conn:
+                self._require_submission(conn, submission_id)
+                return body(conn)
+
+        return self._retry(run)
+
+    def _audit(self, conn: Any, actor: str, action: str, submission_id: str, detail: str) -> None:
+        conn.execute(self.t["audit"].insert().values(created=utcnow(), actor=actor, action=action,
+                                                     submission_id=submission_id, detail=detail))
 
     def set_validation_report(self, submission_id: str, report: dict) -> None:
         """Store the validator's report for a submission (replaces an earlier one)."""
@@ -186,6 +272,11 @@ class StoreWrites(StoreConnection):
                 self._bump(conn)
 
         self._retry(run)
+
+
+def _flag_detail(reason: str, checkpoint: str | None, task: str | None) -> str:
+    where = "/".join(x for x in (checkpoint, task) if x)
+    return f"{reason} ({where})" if where else reason
 
 
 def _chunks(seq: list[dict], n: int) -> Iterator[list[dict]]:

@@ -5,24 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from app_runner import run_app
 from streamlit.testing.v1 import AppTest
 
-from babylm.leaderboard.app_data import STORE_ENV
 from babylm.leaderboard.app_widgets import plain
 from babylm.leaderboard.seed import SYNTHETIC_NOTE, seed_demo
 from babylm.leaderboard.store import ScoreRow, Store
-
-APP = str(Path(__file__).resolve().parents[2] / "leaderboard" / "app.py")
-
-
-def run_app(monkeypatch: pytest.MonkeyPatch, url: str, **query: str) -> AppTest:
-    monkeypatch.setenv(STORE_ENV, url)
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def charts(at: AppTest) -> list:

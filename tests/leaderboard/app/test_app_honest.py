@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from app_runner import run_app
 from streamlit.testing.v1 import AppTest
 
-from babylm.leaderboard.app_data import STORE_ENV
-
 EVIL_TEAM = "[Official BabyLM baseline](https://evil.example)"  # as the fixture stores it
-APP = str(Path(__file__).resolve().parents[3] / "leaderboard" / "app.py")
 
 
-def run_app(monkeypatch: pytest.MonkeyPatch, url: str, **query: str) -> AppTest:
-    monkeypatch.setenv(STORE_ENV, url)
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def ranking(at: AppTest) -> pd.DataFrame:
@@ -94,7 +83,7 @@ def test_the_curves_macro_is_the_rankings_macro(monkeypatch: pytest.MonkeyPatch,
 
 def test_the_demo_task_is_offered_on_the_curves_page(monkeypatch: pytest.MonkeyPatch, honest_url: str) -> None:
     at = run_app(monkeypatch, honest_url, page="curves", ids="demo")
-    assert "demo" in at.multiselect(key="curve_tasks").options
+    assert "Demo (demo)" in at.multiselect(key="curve_tasks").options  # the registry's name, then the id
     assert at.multiselect(key="curve_tasks").value == ["demo"]  # the one task this entry has
     assert len(at.get("vega_lite_chart")) == 1
 

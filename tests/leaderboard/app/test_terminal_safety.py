@@ -21,8 +21,12 @@ def test_strip_control_removes_ansi_osc_and_control_characters() -> None:
 def test_table_prints_stored_strings_as_text(app_store_url: str) -> None:
     s = Store(app_store_url)
     team = "\x1b[2J\x1b]8;;https://evil.example\x07Evil\x1b]8;;\x07 [bold red]shout[/] [link=https://x.example]x[/link]"
-    s.upsert_submission(submission_id="e", team=team, model="m", edition=2025, track="strict-small", backend="causal",
+    s.upsert_submission(submission_id="e", team="Evil", model="m", edition=2025, track="strict-small", backend="causal",
                         meta={"scale": "1/100"})
+    # the store refuses such a name (test_store_limits.py); one written around it (an older babylm, by
+    # hand) must still print as text
+    with s.engine.begin() as conn:
+        conn.execute(s.t["submissions"].update().values(team=team))
     from babylm.leaderboard.store import ScoreRow
 
     s.add_scores([ScoreRow(submission_id="e", checkpoint="chck_1M", task="blimp", metric="accuracy", value=0.7)])

@@ -1,5 +1,5 @@
 """Alembic migrations on open, on SQLite and PostgreSQL: a store made before the migrations existed is
-stamped and kept, a store at revision 1 upgrades to a new head with its rows, a newer store is refused,
+stamped and kept (and upgraded), a store at the head upgrades to a newer head with its rows, a newer store is refused,
 and the migrated schema is the one the code declares."""
 
 from __future__ import annotations
@@ -24,15 +24,17 @@ def _fill(s: Store) -> None:
 
 
 def _legacy_store(url: str) -> None:
-    """A store as babylm made it before the migrations: create_all, schema_version 1, no alembic_version."""
+    """A store as babylm made it before the migrations: the version 1 schema (revision 0001's tables),
+    schema_version 1, no alembic_version."""
     import sqlalchemy as sa
+    from alembic import command
 
-    md, t = schema.tables(sa)
     engine = sa.create_engine(normalize_url(url))
     with engine.begin() as conn:
-        md.create_all(conn)
-        conn.execute(t["schema_version"].insert().values(id=1, version=1, updated=schema.utcnow()))
-        conn.execute(t["store_state"].insert().values(id=1, revision=0))
+        command.upgrade(migrate._config(conn), "0001")
+        conn.execute(sa.text("DROP TABLE alembic_version"))
+        t = {name: sa.Table(name, sa.MetaData(), autoload_with=conn)
+             for name in ("submissions", "checkpoints", "scores", "latest")}
         now = schema.utcnow()
         conn.execute(t["submissions"].insert().values(
             submission_id="old", team="t", model="m", edition=2025, track="strict-small", backend="causal",
@@ -71,13 +73,16 @@ def test_the_migrated_schema_is_the_declared_one(store_url: str) -> None:
     assert set(sa.inspect(s.engine).get_table_names()) == set(s.t) | {"alembic_version"}
 
 
-REVISION_2 = textwrap.dedent('''
-    """Revision 0002 (a test's): a column and an index."""
+HEAD = migrate.head()  # the newest revision babylm ships
+NEXT = f"{int(HEAD) + 1:04d}"
+NEXT_VERSION = SCHEMA_VERSION + 1
+REVISION_NEXT = textwrap.dedent(f'''
+    """Revision {NEXT} (a test's): a column and an index."""
     import sqlalchemy as sa
     from alembic import op
 
-    revision = "0002"
-    down_revision = "0001"
+    revision = "{NEXT}"
+    down_revision = "{HEAD}"
     branch_labels = None
     depends_on = None
 
@@ -86,34 +91,34 @@ REVISION_2 = textwrap.dedent('''
         with op.batch_alter_table("submissions") as batch:
             batch.add_column(sa.Column("licence", sa.String(50), nullable=True))
         op.create_index("ix_scores_task", "scores", ["task"])
-        op.execute("UPDATE schema_version SET version = 2")
+        op.execute("UPDATE schema_version SET version = {NEXT_VERSION}")
         op.execute("UPDATE submissions SET licence = 'cc-by'")
 ''')
 
 
 @pytest.fixture()
-def with_revision_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def with_next_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    (folder / "versions" / "0002_licence.py").write_text(REVISION_2)
+    (folder / "versions" / f"{NEXT}_licence.py").write_text(REVISION_NEXT)
     monkeypatch.setattr(migrate, "MIGRATIONS_DIR", folder)
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", NEXT_VERSION)
     return folder
 
 
-def test_a_store_at_revision_1_upgrades_to_head_and_keeps_its_rows(store_url: str, with_revision_2: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_store_at_the_head_upgrades_to_a_newer_head_and_keeps_its_rows(
+        store_url: str, with_next_revision: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sqlalchemy as sa
 
-    with monkeypatch.context() as mp:  # made by the babylm whose head is 0001
+    with monkeypatch.context() as mp:  # made by the babylm whose head is HEAD
         mp.setattr(migrate, "MIGRATIONS_DIR", migrate.Path(migrate.__file__).parent / "migrations")
         old = Store(store_url)
-        assert old.revision() == "0001"
+        assert old.revision() == HEAD
         _fill(old)
         before = old.counts()
         old.close()
     s = Store(store_url)
-    assert migrate.head() == "0002" and s.revision() == "0002" and s.schema_version() == 2
+    assert migrate.head() == NEXT and s.revision() == NEXT and s.schema_version() == NEXT_VERSION
     assert s.counts() == before
     with s.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT licence FROM submissions")).scalar_one() == "cc-by"
@@ -122,11 +127,11 @@ def test_a_store_at_revision_1_upgrades_to_head_and_keeps_its_rows(store_url: st
     assert Store(store_url).state_token() == tok  # at head: opening again changes nothing
 
 
-def test_a_store_newer_than_this_babylm_is_refused(store_url: str, with_revision_2: Path,
+def test_a_store_newer_than_this_babylm_is_refused(store_url: str, with_next_revision: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    Store(store_url).close()  # upgraded to the test's 0002
+    Store(store_url).close()  # upgraded to the test's next revision
     monkeypatch.setattr(migrate, "MIGRATIONS_DIR", migrate.Path(migrate.__file__).parent / "migrations")
-    with pytest.raises(BabyLMError, match="revision 0002, newer than this babylm") as err:
+    with pytest.raises(BabyLMError, match=f"revision {NEXT}, newer than this babylm") as err:
         Store(store_url)
     assert err.value.hint == "upgrade babylm"
 
