@@ -66,10 +66,12 @@ def bwrap_command(checkpoint: Path, *, tmp_bytes: int, out_dir: Path | None = No
             argv += ["--ro-bind", str(p), str(p)]
     for name in ETC_FILES:
         argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    # The private /tmp first: Python, the venv or the checkout may live under /tmp (a CI clone), and a
+    # later bind is mounted over the tmpfs, read-only, where an earlier one would be hidden by it.
+    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmp_bytes), "--tmpfs", "/tmp"]
     for root in code_roots():
         argv += ["--ro-bind", str(root), str(root)]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmp_bytes), "--tmpfs", "/tmp",
-             "--ro-bind", str(checkpoint.resolve()), CHECKPOINT_MOUNT]
+    argv += ["--ro-bind", str(checkpoint.resolve()), CHECKPOINT_MOUNT]
     if out_dir is not None:
         argv += ["--bind", str(out_dir.resolve()), OUT_MOUNT]
     argv += ["--chdir", "/tmp", "--clearenv"]
