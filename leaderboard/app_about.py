@@ -77,7 +77,7 @@ def page_about(url: str, token: str, edition: int, track: str, b: dict, view: pd
         "SCALED (budgets shrunk for a demo) entries on a board that has real ones; they are hidden unless "
         "the filters ask for them.\n"
         "- BASELINE marks the official baselines (the organizers store them with `{\"baseline\": true}` in "
-        "the entry's meta; `seed-demo` marks its own): ranked like every entry, tinted blue.\n"
+        "the entry's meta; `seed-demo` marks its own): ranked like every entry, marked BASELINE.\n"
         f"- The table shows the first {FIRST_ROWS} entries; 'Show all rows' shows the rest, and the CSV/JSON "
         "downloads hold every entry the filters keep, with numeric rank, ci_low and ci_high.")
 

@@ -3,7 +3,7 @@
 Column presets (`?cols=linguistic|human-likeness|efficiency`) choose which score columns are shown; rank,
 flags, team and model stay pinned on the left. The first `FIRST_ROWS` rows are shown unless all are asked
 for (`?all_rows=true`): the grid stays light on a 1,000-entry board, and the downloads always hold every
-row the filters keep. Flagged rows are tinted red and baseline rows blue.
+row the filters keep. Flagged rows are tinted red; baselines are marked BASELINE.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ FIRST_ROWS = 100
 PRESETS = ("all", "linguistic", "human-likeness", "efficiency")
 PINNED = ("rank", "flags", "team", "model")
 LINK_COLUMNS = {"model_card_url": "model card", "paper_url": "paper", "code_url": "code"}
-FLAGGED_BG, BASELINE_BG = "background-color: rgba(255, 75, 75, 0.16)", "background-color: rgba(28, 131, 225, 0.12)"
+FLAGGED_BG = "background-color: rgba(255, 75, 75, 0.16)"
 
 
 def task_label(task: str) -> str:
@@ -180,12 +180,12 @@ def preset_columns(preset: str, b: dict, columns: list[str]) -> list[str]:
     return [c for c in dict.fromkeys(keep) if c in columns]
 
 
-def _styled(table: pd.DataFrame, flagged: np.ndarray, baseline: np.ndarray) -> Any:
-    """The table with flagged rows tinted red and baseline rows blue (a plain frame when neither is shown:
-    a Styler costs ~0.7 s per 1,000 rows)."""
-    if not (flagged.any() or baseline.any()):
+def _styled(table: pd.DataFrame, flagged: np.ndarray) -> Any:
+    """The table with flagged rows tinted red; a plain frame when none is shown (a Styler costs the browser
+    about 0.1 s per 100 rows, and baselines are marked BASELINE in `marks` instead of a tint)."""
+    if not flagged.any():
         return table
-    tint = np.where(flagged, FLAGGED_BG, np.where(baseline, BASELINE_BG, ""))
+    tint = np.where(flagged, FLAGGED_BG, "")
     return table.style.apply(lambda row: [tint[table.index.get_loc(row.name)]] * len(row), axis=1)
 
 
@@ -228,8 +228,7 @@ def page_ranking(url: str, token: str, edition: int, track: str, b: dict, view: 
     if links and not table[links].notna().to_numpy().any():
         table = table.drop(columns=links)  # no shown entry has links: no empty columns
     flagged = shown["flagged"].to_numpy(dtype=bool)
-    baseline = shown["baseline"].to_numpy(dtype=bool) if "baseline" in shown else np.zeros(len(shown), dtype=bool)
-    st.dataframe(_styled(table.reset_index(drop=True), flagged, baseline), column_config=_column_config(b["tasks"]),
+    st.dataframe(_styled(table.reset_index(drop=True), flagged), column_config=_column_config(b["tasks"]),
                  hide_index=True, key="ranking_table", height=min(36 * (len(table) + 1), 720))
     if len(shown) < len(view):
         st.caption(f"Showing the first {len(shown)} of {len(view)} entries (switch on 'Show all rows' for the rest; "

@@ -132,13 +132,14 @@ def test_column_presets(monkeypatch: pytest.MonkeyPatch, context_url: str) -> No
     assert "blimp" in cols and "reading" not in cols and "parameters" not in cols
 
 
-def test_flagged_and_baseline_rows_are_tinted() -> None:
-    from babylm.leaderboard.app_ranking import BASELINE_BG, FLAGGED_BG, _styled
+def test_flagged_rows_are_tinted_and_baselines_marked_without_a_styler() -> None:
+    from babylm.leaderboard.app_ranking import FLAGGED_BG, _styled
 
-    t = pd.DataFrame({"rank": ["1", "—"], "team": ["a", "b"]})
-    assert _styled(t, np.array([False, False]), np.array([False, False])) is t  # nothing to tint: no Styler
-    html = _styled(t, np.array([False, True]), np.array([True, False])).to_html()
-    assert FLAGGED_BG.split(": ")[1] in html and BASELINE_BG.split(": ")[1] in html
+    t = pd.DataFrame({"rank": ["1", "—"], "team": ["a", "b"], "marks": ["BASELINE", ""]})
+    assert _styled(t, np.array([False, False])) is t  # nothing flagged in view: a plain frame, no Styler
+    html = _styled(t, np.array([False, True])).to_html()
+    styled_cells = html.split("{")[0]  # the CSS rule's selectors: the cells that get the tint
+    assert FLAGGED_BG.split(": ")[1] in html and "row1_col2" in styled_cells and "row0" not in styled_cells
 
 
 def test_exports_have_numeric_ranks_intervals_dates_and_links(context_url: str) -> None:
