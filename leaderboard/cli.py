@@ -181,6 +181,15 @@ def annotate_cmd(
           f"note added to {submission_id}")
 
 
+def _set_withdrawn(store: str, submission_id: str, withdrawn: bool, by: str, reason: str, as_json: bool) -> None:
+    _, s = _open(store)
+    changed = s.set_withdrawn(submission_id, withdrawn, by=_actor(by), reason=reason)
+    action, done, already = ("withdraw", "withdrawn", "was already withdrawn") if withdrawn else (
+        "restore", "restored", "was not withdrawn")
+    _done({"submission_id": submission_id, "action": action, "changed": changed}, as_json,
+          f"{submission_id} {done if changed else already}")
+
+
 @leaderboard_app.command("withdraw")
 def withdraw_cmd(
     submission_id: str = typer.Argument(..., help="The entry to withdraw."),
@@ -191,10 +200,7 @@ def withdraw_cmd(
 ) -> None:
     """Organizers: withdraw an entry: it leaves every public board and export, and stays in the store
     (`restore` brings it back)."""
-    _, s = _open(store)
-    changed = s.set_withdrawn(submission_id, True, by=_actor(by), reason=reason)
-    _done({"submission_id": submission_id, "action": "withdraw", "changed": changed}, as_json,
-          f"{submission_id} withdrawn" if changed else f"{submission_id} was already withdrawn")
+    _set_withdrawn(store, submission_id, True, by, reason, as_json)
 
 
 @leaderboard_app.command("restore")
@@ -206,10 +212,7 @@ def restore_cmd(
     as_json: bool = json_option("Print {submission_id, action, changed}."),
 ) -> None:
     """Organizers: undo a withdrawal."""
-    _, s = _open(store)
-    changed = s.set_withdrawn(submission_id, False, by=_actor(by), reason=reason)
-    _done({"submission_id": submission_id, "action": "restore", "changed": changed}, as_json,
-          f"{submission_id} restored" if changed else f"{submission_id} was not withdrawn")
+    _set_withdrawn(store, submission_id, False, by, reason, as_json)
 
 
 @leaderboard_app.command("audit")

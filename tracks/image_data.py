@@ -10,7 +10,6 @@ file by path, bytes and sha256 (images count no words), and `verify_images` re-c
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from babylm.errors import BabyLMError
-from babylm.io import atomic_write_text, file_sha256
+from babylm.io import JSONReadError, atomic_write_text, file_sha256, iter_jsonl
 
 CAPTION_FIELDS = ("caption", "text")
 CAPTIONS_SUFFIX = ".captions.txt"
@@ -41,16 +40,10 @@ def read_pairs(path: str | os.PathLike[str]) -> list[tuple[Path, str]]:
     folder = p.resolve().parent
     pairs = []
     try:
-        lines = p.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BabyLMError(f"{p}: cannot read the caption file ({exc})") from exc
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BabyLMError(f"{p} line {n}: not JSON ({exc.msg})", "one JSON object per line") from None
+        rows = list(iter_jsonl(p))
+    except JSONReadError as exc:
+        raise BabyLMError(f"{p}: cannot read the caption file ({exc})", "one JSON object per line") from None
+    for n, row in rows:
         text = next((row[k] for k in CAPTION_FIELDS if isinstance(row, dict) and k in row), None)
         if not isinstance(text, str) or not isinstance(row.get("image"), str):
             raise BabyLMError(f"{p} line {n}: needs a string 'image' and 'caption' (or 'text')",

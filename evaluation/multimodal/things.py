@@ -26,21 +26,19 @@ EXPECTED = 1854
 
 def load_things(data_root: str | Path, *, strict: bool = True) -> tuple[list[str], Any]:
     """(image paths in concept order, human similarity matrix); DataFileError when absent or malformed."""
-    import json
 
     import numpy as np
 
     from babylm.evaluation.tasks.datafiles import resolve_root
+    from babylm.io import iter_jsonl
 
     folder = resolve_root(data_root) / FOLDER
     listing, human = folder / "images.jsonl", folder / "human_similarity.npy"
     if not listing.is_file() or not human.is_file():
         raise DataFileError(f"devbench sem-things: data not available ({listing} / {human} not found)")
     images = []
-    for n, line in enumerate(listing.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        rel = json.loads(line).get("image")
+    for n, row in iter_jsonl(listing):
+        rel = row.get("image") if isinstance(row, dict) else None
         path = (folder / str(rel)).resolve()
         if not isinstance(rel, str) or not path.is_relative_to(folder.resolve()) or not path.is_file():
             raise DataFileError(f"{listing} line {n}: image {rel!r} not found in the folder")

@@ -8,6 +8,7 @@ step (tests compare them). `ScoreRow` is the model every score row is validated 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -38,6 +39,28 @@ _TEXT = r"^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$"
 
 def _text(max_length: int, default: Any = ...) -> Any:
     return Field(default, max_length=max_length, pattern=_TEXT)
+
+
+@cache
+def _score_widths() -> dict[str, int]:
+    """ScoreRow's string fields and their widths (from the model)."""
+    return {name: m.max_length for name, f in ScoreRow.model_fields.items() for m in f.metadata
+            if getattr(m, "max_length", None) is not None}
+
+
+def score_text_problem(field: str, value: Any) -> str | None:
+    """Why `value` cannot be the ScoreRow string `field` (the same rule as _TEXT and the column's width,
+    for callers that report instead of raising, e.g. the validator), or None."""
+    import unicodedata
+
+    if not isinstance(value, str):
+        return "is not a string"
+    width = _score_widths()[field]
+    if len(value) > width:
+        return f"is longer than {width} characters"
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
+        return "holds control or format characters"
+    return None
 
 
 class ScoreRow(BaseModel):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from babylm.submissions.findings import Finding, error, warning
-from babylm.submissions.safe_load.limits import DEFAULT_LIMITS
+from babylm.submissions.safe_load.limits import DEFAULT_LIMITS, cap_address_space
 
 
 def _load_one(path: str, backend: str) -> dict[str, Any]:
@@ -46,25 +46,13 @@ MEMORY_WORDS = ("MemoryError", "can't allocate memory", "Cannot allocate memory"
 LOADER = "babylm.submissions.safe_load.child:_load_one"
 
 
-def _limit_memory(max_bytes: int | None) -> None:
-    """Cap this process's address space (Linux / macOS); nothing where the platform has no RLIMIT_AS."""
-    if not max_bytes:
-        return
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
-    except (ImportError, ValueError, OSError, AttributeError):  # pragma: no cover - other platforms
-        pass
-
-
 def _child_main(backend: str, max_bytes: int | None = None, loader: str = LOADER) -> None:
     """Read checkpoint paths on stdin, one per line; print one JSON result line per checkpoint."""
     import importlib
 
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    _limit_memory(max_bytes)
+    cap_address_space(max_bytes)
     mod, _, fn = loader.partition(":")
     load_one = getattr(importlib.import_module(mod), fn)
     for line in sys.stdin:

@@ -88,3 +88,16 @@ def _reason(exc: Exception, where: str) -> str:
     if text.endswith(" is not JSON"):  # NaN / Infinity / -Infinity
         return f"contains {text.removesuffix(' is not JSON')}, which is not valid JSON"
     return f"is not valid JSON: {text}"
+
+
+def cap_address_space(max_bytes: int | None) -> None:
+    """Cap this process's address space (RLIMIT_AS; Linux / macOS): a child that loads or scores untrusted
+    checkpoints. Nothing for None, or where the platform has no RLIMIT_AS."""
+    if not max_bytes:
+        return
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
+    except (ImportError, ValueError, OSError, AttributeError):  # pragma: no cover - other platforms
+        pass

@@ -43,10 +43,9 @@ def _child_main(conn: Any, memory_mb: int | None) -> None:
     """Child side: cap the address space, then run (fn, job) pairs from the pipe until it closes."""
     os.environ["BABYLM_JOB_CHILD"] = "1"  # lets a plugin tell a job's child from the scorer
     if memory_mb is not None:
-        import resource
+        from babylm.submissions.safe_load.limits import cap_address_space
 
-        limit = int(memory_mb) * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        cap_address_space(int(memory_mb) * 1024 * 1024)
     import importlib
 
     for mod in WARM_MODULES:

@@ -29,10 +29,6 @@ def _tasks(ck_results: Any, ck: str) -> dict[str, Any]:
     return tasks if isinstance(tasks, dict) else {}
 
 
-def _number(v: Any) -> bool:
-    return finite(v)
-
-
 def plan_jobs(
     root: Path, manifest: Any, report: Any, *, gold: Path | None, sample: int, seed: int, tolerance: float,
     plugins: list[str], content_hashes: dict[str, str], reeval_tasks: list[str] | None = None,
@@ -74,7 +70,7 @@ def _plan(
     jobs: list[ScoreJob] = []
     for ck in required:
         for task, t in sorted(_tasks(ck_results, ck).items()):
-            if task not in known or not _ok(t) or not _number(t.get("score")):
+            if task not in known or not _ok(t) or not finite(t.get("score")):
                 continue  # a task this harness does not know is checked by nothing: never stored
             fields = {"checkpoint": ck, "task": task, "content_hash": content_hashes[ck]}
             items = t.get("items")
@@ -91,7 +87,7 @@ def _plan(
     for task, t in sorted((across if isinstance(across, dict) else {}).items()):
         # Results over all checkpoints at once (AoA) are stored as claimed, under one pseudo-checkpoint
         # (the validator has checked each is backed by per-checkpoint results).
-        if _ok(t) and _number(t.get("score")):
+        if _ok(t) and finite(t.get("score")):
             jobs.append(_claimed(base, t, checkpoint=ACROSS, task=task, content_hash=None))
     sampled: list[str] = []
     if gold is not None and sample > 0:
@@ -147,7 +143,7 @@ def prediction_jobs(path: Path, base: JobBase, required: list[str], ck_results: 
         for ck, subs in zip(required, revs, strict=True):
             if name in _tasks(ck_results, ck) or not isinstance(subs, dict) or not subs:
                 continue
-            if not all(_number(v) for v in subs.values()):
+            if not all(finite(v) for v in subs.values()):
                 continue  # the validator refuses such values; never store what is not a number
             if ck == final and any(j.task == name for j in jobs):
                 continue  # the final model's predictions were scored against gold: keep one row per key

@@ -13,9 +13,6 @@ from babylm.submissions.validate.context import Context
 
 __all__ = ["bad_ci", "bad_name", "finite", "gold_ids", "is_id", "unknown_items"]
 
-# The results store's width of the columns a bundle's names end up in (leaderboard/store/schema.py, ScoreRow).
-NAME_WIDTH = {"task": 100, "subtask": 200, "metric": 50, "version": 50}
-
 
 def is_id(v: Any) -> bool:
     """An item id is a string or an integer (a list or an object cannot name an item)."""
@@ -23,17 +20,11 @@ def is_id(v: Any) -> bool:
 
 
 def bad_name(v: Any, kind: str) -> str | None:
-    """Why a task, sub-task, metric or version name from a bundle cannot be stored (not a string, too long,
-    control, format or line-separator characters, as the store refuses them), or None."""
-    import unicodedata
+    """Why a task, sub-task, metric or version name from a bundle cannot be stored (the store's own rule for
+    its score rows), or None."""
+    from babylm.leaderboard.store.schema import score_text_problem
 
-    if not isinstance(v, str):
-        return "is not a string"
-    if len(v) > NAME_WIDTH[kind]:
-        return f"is longer than {NAME_WIDTH[kind]} characters"
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in v):
-        return "holds control or format characters"
-    return None
+    return score_text_problem("task_version" if kind == "version" else kind, v)
 
 
 def bad_ci(ci: Any) -> str | None:

@@ -24,12 +24,6 @@ def utf8_bytes(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def equivalent_words_of(track: Track, lang_bytes: Mapping[str, int]) -> int:
-    """English-equivalent words of cumulative per-language bytes on a byte track (exact floor)."""
-    assert track.byte_budget is not None
-    return int(track.byte_budget.equivalent_bytes(lang_bytes) / ENGLISH_BYTES_PER_WORD)
-
-
 class ByteCharge:
     """Cumulative UTF-8 bytes per language of one run, and the cap check in English-equivalent bytes."""
 
